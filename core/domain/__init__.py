@@ -1,0 +1,1 @@
+"""Plain dataclasses of the collection domain (SPEC §3)."""

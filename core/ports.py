@@ -1,0 +1,118 @@
+"""Ports: what the core needs from the outside, as Protocols.
+
+Storage implements the unit of work and repositories, logs implements the
+audit sink; the TUI's composition root wires them together.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from dataclasses import dataclass, field
+from datetime import date, datetime
+from types import TracebackType
+from typing import Any, Protocol, Self
+
+from core.domain.assessment import Amendment, Assessment
+from core.domain.search import SearchCriteria, TaxpayerSummary
+from core.domain.taxpayer import Taxpayer
+from core.security.permissions import Actor
+
+__all__ = [
+    "Clock",
+    "AuditEvent",
+    "AuditSink",
+    "TaxpayerRepository",
+    "AssessmentRepository",
+    "SettingsRepository",
+    "UnitOfWork",
+    "UnitOfWorkFactory",
+]
+
+
+class Clock(Protocol):
+    def now(self) -> datetime:
+        """Aware UTC now."""
+        ...
+
+    def today(self) -> date:
+        """Today in Japan (JST)."""
+        ...
+
+
+@dataclass(frozen=True, slots=True)
+class AuditEvent:
+    """One access-log event (SPEC §5.4). ``details`` never hold personal values."""
+
+    action: str
+    outcome: str = "ok"
+    target_type: str | None = None
+    target_ref: str | None = None
+    details: dict[str, Any] = field(default_factory=dict)
+
+
+class AuditSink(Protocol):
+    def record(self, actor: Actor, event: AuditEvent) -> int:
+        """Append ``event`` in the current transaction (fails closed)."""
+        ...
+
+
+class TaxpayerRepository(Protocol):
+    def add(self, taxpayer: Taxpayer) -> int: ...
+
+    def get(self, taxpayer_id: int) -> Taxpayer | None: ...
+
+    def get_by_atena(self, atena_no: str) -> Taxpayer | None: ...
+
+    def update(self, taxpayer: Taxpayer, *, reason: str) -> None:
+        """Replace the current values, keeping the old ones as history."""
+        ...
+
+    def history(self, taxpayer_id: int) -> Sequence[tuple[datetime, str, Taxpayer]]: ...
+
+    def search(
+        self, criteria: SearchCriteria, *, offset: int, limit: int
+    ) -> tuple[list[TaxpayerSummary], bool]:
+        """Exact matches of every given criterion, ordered by atena_no; ``(rows, has_more)``."""
+        ...
+
+
+class AssessmentRepository(Protocol):
+    def add(self, assessment: Assessment) -> int: ...
+
+    def get(self, assessment_id: int) -> Assessment | None: ...
+
+    def for_taxpayer(self, taxpayer_id: int) -> list[Assessment]: ...
+
+    def amend(self, amendment: Amendment) -> None: ...
+
+    def amendments(self, assessment_id: int) -> list[Amendment]: ...
+
+
+class SettingsRepository(Protocol):
+    def get(self, key: str, default: Any = None) -> Any: ...
+
+    def set(self, key: str, value: Any, *, by: str) -> None: ...
+
+
+class UnitOfWork(Protocol):
+    taxpayers: TaxpayerRepository
+    assessments: AssessmentRepository
+    settings: SettingsRepository
+    audit: AuditSink
+
+    def __enter__(self) -> Self: ...
+
+    def __exit__(
+        self,
+        exc_type: type[BaseException] | None,
+        exc: BaseException | None,
+        tb: TracebackType | None,
+    ) -> None: ...
+
+    def commit(self) -> None: ...
+
+    def rollback(self) -> None: ...
+
+
+class UnitOfWorkFactory(Protocol):
+    def __call__(self) -> UnitOfWork: ...

@@ -1,0 +1,1 @@
+"""Permissions, roles and the acting user (SPEC §5.3)."""

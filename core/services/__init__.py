@@ -1,0 +1,1 @@
+"""Use-case services: plain values in, permission checked, audited, plain data out."""

@@ -1,0 +1,1 @@
+"""nozei logs: the hash-chained audit log, its verification and review."""

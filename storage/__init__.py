@@ -1,0 +1,1 @@
+"""nozei storage: SQLAlchemy tables, migrations, the encryption layer, files."""

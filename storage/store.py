@@ -1,0 +1,109 @@
+"""Opening and creating a nozei database: engine, schema check, key ring.
+
+This is what the composition root (``tui``) calls; everything else gets a
+unit of work from :meth:`Store.uow`.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+
+from sqlalchemy import Engine
+
+from core.config import Config
+from core.errors import NozeiError
+from storage.crypto.context import Crypto
+from storage.crypto.keyfile import create_kek, load_kek
+from storage.crypto.keyring import initialize_keys, load_keyring
+from storage.db import is_sqlite, make_engine
+from storage.migrate import check_schema, current_revision, upgrade
+from storage.repositories.settings import SqlSettingsRepository
+from storage.uow import SqlUnitOfWork
+
+__all__ = ["Store", "open_store", "create_store", "prepare_data_dir", "DatabaseExists"]
+
+
+class DatabaseExists(NozeiError):
+    """Refusing to initialise over an existing database."""
+
+
+@dataclass(slots=True)
+class Store:
+    engine: Engine
+    crypto: Crypto
+    kek: bytes
+    config: Config
+
+    def uow(self, operator: str = "system", *, readonly: bool = False) -> SqlUnitOfWork:
+        return SqlUnitOfWork(self.engine, self.crypto, operator, readonly=readonly)
+
+    def setting(self, key: str, default: Any = None) -> Any:
+        with self.engine.connect() as conn:
+            return SqlSettingsRepository(conn).get(key, default)
+
+    @property
+    def is_demo(self) -> bool:
+        return bool(self.setting("demo", False))
+
+    def close(self) -> None:
+        self.engine.dispose()
+
+    def __repr__(self) -> str:
+        return f"Store(url={self.engine.url!r})"
+
+
+def prepare_data_dir(config: Config) -> None:
+    """Create the data directory layout: ``keys/`` (0700), ``logs/``, ``documents/``."""
+    config.data_dir.mkdir(parents=True, exist_ok=True)
+    (config.data_dir / "keys").mkdir(mode=0o700, exist_ok=True)
+    config.log_dir.mkdir(exist_ok=True)
+    config.documents_dir.mkdir(exist_ok=True)
+
+
+def open_store(config: Config, *, check: bool = True, **engine_kwargs: Any) -> Store:
+    """Open an existing database; clear errors for a missing/wrong key or old schema."""
+    url = config.resolved_database_url
+    if is_sqlite(url):
+        path = Path(url.removeprefix("sqlite:///"))
+        if not path.exists():
+            raise NozeiError(
+                f"データベースがありません: {path}。`nozei init` または `nozei demo` で作成してください"
+            )
+    engine = make_engine(url, **engine_kwargs)
+    try:
+        if check:
+            check_schema(engine)
+        kek = load_kek(config.resolved_key_file)
+        with engine.connect() as conn:
+            ring = load_keyring(conn, kek)
+        return Store(engine=engine, crypto=Crypto.from_ring(ring), kek=kek, config=config)
+    except BaseException:
+        engine.dispose()
+        raise
+
+
+def create_store(config: Config, *, municipality_code: str, municipality_name: str,
+                 demo: bool, **engine_kwargs: Any) -> Store:
+    """A new database: schema, KEK file (never overwritten), data keys, municipality."""
+    if not (len(municipality_code) == 6 and municipality_code.isdigit()):
+        raise NozeiError("団体コードは6桁の数字です")
+    prepare_data_dir(config)
+    engine = make_engine(config.resolved_database_url, **engine_kwargs)
+    try:
+        if current_revision(engine) is not None:
+            raise DatabaseExists("データベースは既に作成されています（上書きしません）")
+        key_path = config.resolved_key_file
+        kek = load_kek(key_path) if key_path.exists() else create_kek(key_path)
+        upgrade(engine)
+        with engine.begin() as conn:
+            initialize_keys(conn, kek)
+            settings = SqlSettingsRepository(conn)
+            settings.set("municipality", {"code": municipality_code, "name": municipality_name}, by="init")
+            settings.set("demo", demo, by="init")
+            ring = load_keyring(conn, kek)
+        return Store(engine=engine, crypto=Crypto.from_ring(ring), kek=kek, config=config)
+    except BaseException:
+        engine.dispose()
+        raise
