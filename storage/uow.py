@@ -10,6 +10,7 @@ from sqlalchemy import Connection, Engine
 from logs.writer import AuditWriter
 from storage.crypto.context import Crypto
 from storage.repositories.assessments import SqlAssessmentRepository
+from storage.repositories.payments import SqlPaymentRepository
 from storage.repositories.settings import SqlSettingsRepository
 from storage.repositories.taxpayers import SqlTaxpayerRepository
 
@@ -21,6 +22,7 @@ class SqlUnitOfWork:
 
     taxpayers: SqlTaxpayerRepository
     assessments: SqlAssessmentRepository
+    payments: SqlPaymentRepository
     settings: SqlSettingsRepository
     audit: AuditWriter
 
@@ -46,6 +48,7 @@ class SqlUnitOfWork:
         self._conn.info["nozei_readonly"] = self._readonly  # read by storage.db on BEGIN
         self.taxpayers = SqlTaxpayerRepository(self._conn, self._crypto, self._operator)
         self.assessments = SqlAssessmentRepository(self._conn)
+        self.payments = SqlPaymentRepository(self._conn, self._operator)
         self.settings = SqlSettingsRepository(self._conn)
         self.audit = AuditWriter(self._conn)
         return self

@@ -1,0 +1,35 @@
+# nozei — the two commands: `make run` and `make test`.
+PYTHON ?= python3
+VENV   := .venv
+BIN    := $(VENV)/bin
+STAMP  := $(VENV)/.installed
+DATA   ?= var
+DEMO_TAXPAYERS ?= 2000
+
+.PHONY: run test test-fast venv demo clean-demo bench bench-quick reliability
+
+$(STAMP): pyproject.toml
+	test -x $(BIN)/python || $(PYTHON) -m venv $(VENV)
+	$(BIN)/python -m pip install --quiet --upgrade pip
+	$(BIN)/python -m pip install --quiet -e '.[dev]'
+	touch $(STAMP)
+
+venv: $(STAMP)
+
+## make run: build the environment and a demo database on first use, then start the TUI.
+run: $(STAMP)
+	@test -f $(DATA)/nozei.db || $(BIN)/nozei demo --data-dir $(DATA) --taxpayers $(DEMO_TAXPAYERS)
+	$(BIN)/nozei --data-dir $(DATA)
+
+## make test: the whole suite (SQLite; PostgreSQL too when NOZEI_TEST_PG_URL is set).
+test: $(STAMP)
+	$(BIN)/python -m pytest -q -n 2 --dist loadfile
+
+test-fast: $(STAMP)
+	$(BIN)/python -m pytest -q -x
+
+demo: $(STAMP)
+	$(BIN)/nozei demo --data-dir $(DATA) --taxpayers $(DEMO_TAXPAYERS)
+
+clean-demo:
+	rm -rf $(DATA)
