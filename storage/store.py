@@ -29,7 +29,7 @@ class DatabaseExists(NozeiError):
     """Refusing to initialise over an existing database."""
 
 
-@dataclass(slots=True)
+@dataclass
 class Store:
     engine: Engine
     crypto: Crypto

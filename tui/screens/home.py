@@ -1,0 +1,39 @@
+"""メインメニュー (for now: the municipality, the demo banner and the way out)."""
+
+from __future__ import annotations
+
+from textual.app import ComposeResult
+from textual.binding import Binding
+from textual.containers import Vertical
+from textual.screen import Screen
+from textual.widgets import Footer, Header, Static
+
+from tui.compose import AppContext
+from tui.i18n import _
+
+__all__ = ["HomeScreen"]
+
+
+class HomeScreen(Screen[None]):
+    BINDINGS = [
+        Binding("q", "app.quit", _("終了"), id="home.quit"),
+        Binding("f1", "app.help", _("ヘルプ"), id="home.help"),
+    ]
+
+    def __init__(self, context: AppContext) -> None:
+        super().__init__()
+        self.context = context
+
+    def compose(self) -> ComposeResult:
+        yield Header(show_clock=True)
+        if self.context.is_demo:
+            yield Static(_("デモ") + "　" + _("これは架空の団体のデモデータです"), id="demo-banner")
+        with Vertical(id="home-body"):
+            yield Static(
+                f"{self.context.municipality_name}（{_('団体コード')} {self.context.municipality_code}）",
+                id="municipality",
+            )
+            yield Static(_("収滞納管理システム"), id="system-name")
+            yield Static(f"{_('データベース')}: {self.context.database_label}", id="database")
+            yield Static(f"{_('端末')}: {self.context.terminal_id}", id="terminal")
+        yield Footer()
