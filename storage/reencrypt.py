@@ -59,7 +59,7 @@ def rotate(store: Store, actor: Actor) -> int:
 
 def pending_rows(store: Store) -> dict[str, int]:
     version = store.crypto.cipher.version
-    with store.engine.connect() as conn:
+    with store.reading() as conn:
         return {
             name: int(conn.execute(
                 select(func.count()).select_from(t).where(t.c.enc_version < version)
@@ -78,10 +78,11 @@ def reencrypt(
     """Re-encrypt every row older than the current field key, one batch per transaction."""
     cipher = store.crypto.cipher
     report = ReencryptReport(target_version=cipher.version)
+    pending = pending_rows(store)
     with store.engine.begin() as conn:
         AuditWriter(conn).record(actor, AuditEvent(action="keys.reencrypt.start", target_type="key",
                                                    target_ref=f"field:{cipher.version}",
-                                                   details={"pending": pending_rows(store)}))
+                                                   details={"pending": pending}))
     for name, table in TABLES.items():
         columns = ENCRYPTED_COLUMNS[name]
         record_id = RECORD_IDS[name]

@@ -6,11 +6,13 @@ unit of work from :meth:`Store.uow`.
 
 from __future__ import annotations
 
+from collections.abc import Iterator
+from contextlib import contextmanager
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
-from sqlalchemy import Engine
+from sqlalchemy import Connection, Engine
 
 from core.config import Config
 from core.errors import NozeiError
@@ -39,8 +41,18 @@ class Store:
     def uow(self, operator: str = "system", *, readonly: bool = False) -> SqlUnitOfWork:
         return SqlUnitOfWork(self.engine, self.crypto, operator, readonly=readonly)
 
-    def setting(self, key: str, default: Any = None) -> Any:
+    @contextmanager
+    def reading(self) -> Iterator[Connection]:
+        """A connection for reads only (on SQLite a deferred transaction: never waits for writers)."""
         with self.engine.connect() as conn:
+            conn.info["nozei_readonly"] = True
+            try:
+                yield conn
+            finally:
+                conn.info["nozei_readonly"] = False
+
+    def setting(self, key: str, default: Any = None) -> Any:
+        with self.reading() as conn:
             return SqlSettingsRepository(conn).get(key, default)
 
     @property

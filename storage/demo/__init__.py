@@ -1,0 +1,1 @@
+"""Demo data: a deterministic synthetic municipality for `nozei demo` (SPEC §9)."""
