@@ -89,6 +89,10 @@ def open_store(config: Config, *, check: bool = True, **engine_kwargs: Any) -> S
             check_schema(engine)
         kek = load_kek(config.resolved_key_file)
         with engine.connect() as conn:
+            if check and SqlSettingsRepository(conn).get("demo_building", False):
+                raise NozeiError(
+                    "デモデータの作成が途中で止まっています。データディレクトリを削除して `nozei demo` をやり直してください"
+                )
             ring = load_keyring(conn, kek)
         return Store(engine=engine, crypto=Crypto.from_ring(ring), kek=kek, config=config)
     except BaseException:

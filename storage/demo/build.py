@@ -24,6 +24,7 @@ from logs.writer import AuditWriter
 from storage.crypto.context import Crypto
 from storage.db import is_sqlite
 from storage.demo.synthetic import DemoTaxpayer, generate
+from storage.repositories.settings import SqlSettingsRepository
 from storage.repositories.taxpayer_rows import blind_values, encrypted_values, plain_values
 from storage.schema import allocations, assessments, overpayments, payments, taxpayers, transfer_accounts
 from storage.store import Store, create_store
@@ -33,6 +34,8 @@ __all__ = ["DEMO_MUNICIPALITY", "DemoSummary", "build_demo"]
 DEMO_MUNICIPALITY = ("999991", "みなと市")
 POLICY_VERSION = "demo-1"
 _CHUNK = 2_000
+_COMMIT_EVERY = 5_000
+BUILDING_KEY = "demo_building"
 
 
 @dataclass(frozen=True, slots=True)
@@ -129,24 +132,32 @@ def _reset_sequences(conn: Connection) -> None:
 
 def write_demo(store: Store, people: Iterable[DemoTaxpayer],
                progress: Callable[[int], None] | None = None) -> dict[str, int]:
+    """Insert in committed chunks (the write-ahead log stays small); the database
+    is marked as being built until the last chunk, and refuses to open before."""
     now = datetime.now(UTC)
     ids = {"account": 0, "assessment": 0, "payment": 0}
-    with store.engine.begin() as conn:
+    counts: dict[str, int] = {}
+    conn = store.engine.connect()
+    try:
+        SqlSettingsRepository(conn).set(BUILDING_KEY, True, by="demo")
+        conn.commit()
         batch = _Batch(conn)
-        n = 0
         for n, person in enumerate(people, start=1):
             _write_one(batch, person, n, store.crypto, now, ids)
-            if n % _CHUNK == 0:
+            if n % _COMMIT_EVERY == 0:
                 batch.flush()
+                conn.commit()
                 if progress is not None:
                     progress(n)
         batch.flush()
         if not is_sqlite(store.engine):
             _reset_sequences(conn)
         counts = dict(batch.counts)
-        AuditWriter(conn).record(
-            Actor("demo"), AuditEvent(action="demo.build", details={"counts": counts})
-        )
+        AuditWriter(conn).record(Actor("demo"), AuditEvent(action="demo.build", details={"counts": counts}))
+        SqlSettingsRepository(conn).set(BUILDING_KEY, False, by="demo")
+        conn.commit()
+    finally:
+        conn.close()
     return counts
 
 

@@ -1,0 +1,72 @@
+"""``nozei demo`` writes a consistent municipality, and an interrupted build is refused."""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+from datetime import date
+
+import pytest
+from sqlalchemy import func, select
+
+from core.config import Config
+from core.errors import NozeiError
+from storage.demo import build
+from storage.demo.synthetic import DemoTaxpayer, generate
+from storage.schema import allocations, assessments, overpayments, payments
+from storage.store import Store, open_store
+
+AS_OF = date(2026, 11, 22)
+
+
+def _sum(store: Store, column: object, where: object = None) -> int:
+    query = select(func.coalesce(func.sum(column), 0))  # type: ignore[arg-type]
+    if where is not None:
+        query = query.where(where)  # type: ignore[arg-type]
+    with store.reading() as conn:
+        return int(conn.execute(query).scalar_one())
+
+
+class TestDemoBuild:
+    def test_money_is_conserved_between_payments_allocations_and_overpayments(self, config: Config) -> None:
+        store, summary = build.build_demo(config, taxpayers_count=400, seed=3, as_of=AS_OF)
+        try:
+            paid = _sum(store, payments.c.amount)
+            allocated = _sum(store, allocations.c.amount)
+            over = _sum(store, overpayments.c.amount)
+            assert paid == allocated + over and over > 0
+            assert _sum(store, payments.c.allocated_amount) == allocated
+            # nothing is allocated beyond what a period assessed
+            with store.reading() as conn:
+                excess = conn.execute(
+                    select(func.count()).select_from(
+                        select(assessments.c.id)
+                        .join(allocations, allocations.c.assessment_id == assessments.c.id)
+                        .group_by(assessments.c.id, assessments.c.assessed_amount)
+                        .having(func.sum(allocations.c.amount) > assessments.c.assessed_amount)
+                        .subquery()
+                    )
+                ).scalar_one()
+            assert excess == 0
+            assert summary.taxpayers == 400 and summary.assessments > 400 * 5
+        finally:
+            store.close()
+
+    def test_the_same_seed_builds_the_same_municipality(self, config: Config) -> None:
+        a = [d.taxpayer for d in generate(50, seed=9, as_of=AS_OF)]
+        b = [d.taxpayer for d in generate(50, seed=9, as_of=AS_OF)]
+        assert a == b
+
+    def test_an_interrupted_build_refuses_to_open(self, config: Config, monkeypatch: pytest.MonkeyPatch) -> None:
+        monkeypatch.setattr(build, "_COMMIT_EVERY", 10)
+
+        def dies_midway(count: int, **kwargs: object) -> Iterator[DemoTaxpayer]:
+            for i, person in enumerate(generate(count, seed=1, as_of=AS_OF)):
+                if i == 25:
+                    raise KeyboardInterrupt
+                yield person
+
+        monkeypatch.setattr(build, "generate", dies_midway)
+        with pytest.raises(KeyboardInterrupt):
+            build.build_demo(config, taxpayers_count=100, as_of=AS_OF)
+        with pytest.raises(NozeiError, match="途中で止まっています"):
+            open_store(config)
