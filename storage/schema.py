@@ -45,6 +45,15 @@ __all__ = [
     "transfer_accounts",
     "audit_events",
     "audit_head",
+    "audit_checkpoints",
+    "audit_archives",
+    "users",
+    "roles",
+    "role_permissions",
+    "user_roles",
+    "terminals",
+    "sessions",
+    "password_history",
     "ENCRYPTED_COLUMNS",
     "BLIND_INDEX_COLUMNS",
 ]
@@ -345,6 +354,118 @@ audit_head = Table(
     CheckConstraint("id = 1", name="single_row"),
 )
 
+#: Signed checkpoints (Ed25519 over origin, seq and head hash), also appended to
+#: ``logs/audit-checkpoints.jsonl`` so that a truncated table is detectable.
+audit_checkpoints = Table(
+    "audit_checkpoints",
+    metadata,
+    Column("id", Id, primary_key=True, autoincrement=True),
+    Column("origin", String(100), nullable=False),
+    Column("seq", BigInteger, nullable=False),
+    Column("head_hash", String(64), nullable=False),
+    Column("created_at", Ts, nullable=False),
+    Column("reason", String(20), nullable=False),  # interval | logout | shutdown | manual | archive
+    Column("signature", String(128), nullable=False),  # hex
+    Index("ix_audit_checkpoints_seq", "seq"),
+)
+
+#: Archived (purged) segments of the chain: verification resumes after them.
+audit_archives = Table(
+    "audit_archives",
+    metadata,
+    Column("id", Id, primary_key=True, autoincrement=True),
+    Column("first_seq", BigInteger, nullable=False),
+    Column("last_seq", BigInteger, nullable=False),
+    Column("last_hash", String(64), nullable=False),
+    Column("before", Ts, nullable=False),
+    Column("file_name", String(200), nullable=False),
+    Column("file_sha256", String(64), nullable=False),
+    Column("signature", String(128), nullable=False),
+    Column("created_at", Ts, nullable=False),
+    Column("created_by", String(64), nullable=False),
+)
+
+users = Table(
+    "users",
+    metadata,
+    Column("id", Id, primary_key=True, autoincrement=True),
+    Column("login_id", String(64), nullable=False, unique=True),
+    Column("display_name", String(100), nullable=False),
+    Column("password_hash", String(255), nullable=False),
+    Column("password_changed_at", Ts, nullable=False),
+    Column("must_change_password", Boolean, nullable=False),
+    Column("failed_count", Integer, nullable=False, default=0),
+    Column("locked_until", Ts),
+    Column("disabled", Boolean, nullable=False, default=False),
+    Column("otp_secret_ct", LargeBinary),
+    Column("otp_last_step", BigInteger, nullable=False, default=0),
+    Column("enc_version", Integer, nullable=False),
+    Column("created_at", Ts, nullable=False),
+    Column("updated_at", Ts, nullable=False),
+    CheckConstraint("failed_count >= 0", name="failed_nonneg"),
+)
+
+roles = Table(
+    "roles",
+    metadata,
+    Column("code", String(40), primary_key=True),
+    Column("name", String(100), nullable=False),
+    Column("builtin", Boolean, nullable=False),
+)
+
+role_permissions = Table(
+    "role_permissions",
+    metadata,
+    Column("role_code", String(40), ForeignKey("roles.code"), primary_key=True),
+    Column("permission", String(40), primary_key=True),
+)
+
+user_roles = Table(
+    "user_roles",
+    metadata,
+    Column("user_id", Id, ForeignKey("users.id"), primary_key=True),
+    Column("role_code", String(40), ForeignKey("roles.code"), primary_key=True),
+    Column("granted_at", Ts, nullable=False),
+    Column("granted_by", String(64), nullable=False),
+)
+
+terminals = Table(
+    "terminals",
+    metadata,
+    Column("id", String(64), primary_key=True),
+    Column("name", String(100), nullable=False),
+    Column("can_export", Boolean, nullable=False),
+    Column("is_counter", Boolean, nullable=False),
+    Column("disabled", Boolean, nullable=False),
+    Column("created_at", Ts, nullable=False),
+    Column("created_by", String(64), nullable=False),
+)
+
+sessions = Table(
+    "sessions",
+    metadata,
+    Column("id", String(64), primary_key=True),
+    Column("user_id", Id, ForeignKey("users.id"), nullable=False),
+    Column("terminal_id", String(64), ForeignKey("terminals.id"), nullable=False),
+    Column("client_address", String(64)),
+    Column("started_at", Ts, nullable=False),
+    Column("last_seen_at", Ts, nullable=False),
+    Column("locked", Boolean, nullable=False),
+    Column("ended_at", Ts),
+    Column("end_reason", String(20)),
+    Index("ix_sessions_user_id", "user_id"),
+)
+
+password_history = Table(
+    "password_history",
+    metadata,
+    Column("id", Id, primary_key=True, autoincrement=True),
+    Column("user_id", Id, ForeignKey("users.id"), nullable=False),
+    Column("password_hash", String(255), nullable=False),
+    Column("changed_at", Ts, nullable=False),
+    Index("ix_password_history_user_id", "user_id"),
+)
+
 #: (table, column) pairs holding ciphertext; the raw-bytes test and reencrypt use it.
 ENCRYPTED_COLUMNS: dict[str, tuple[str, ...]] = {
     "taxpayers": (
@@ -360,6 +481,7 @@ ENCRYPTED_COLUMNS: dict[str, tuple[str, ...]] = {
     ),
     "taxpayer_history": ("snapshot_ct",),
     "transfer_accounts": ("account_no_ct", "holder_kana_ct"),
+    "users": ("otp_secret_ct",),
 }
 
 BLIND_INDEX_COLUMNS: tuple[str, ...] = (
