@@ -25,6 +25,12 @@ class AuditWriter:
 
     def __init__(self, conn: Connection) -> None:
         self._conn = conn
+        self._pending: list[dict[str, object]] = []
+
+    def committed(self) -> list[dict[str, object]]:
+        """Hand over the rows written since the last call (call only after the commit)."""
+        rows, self._pending = self._pending, []
+        return rows
 
     def record(self, actor: Actor, event: AuditEvent) -> int:
         head = self._conn.execute(
@@ -47,6 +53,7 @@ class AuditWriter:
         }
         digest = event_hash(head.hash, row)
         self._conn.execute(insert(audit_events).values(**row, prev_hash=head.hash, hash=digest))
+        self._pending.append({**row, "prev_hash": head.hash, "hash": digest})
         self._conn.execute(
             update(audit_head).where(audit_head.c.id == 1).values(seq=row["seq"], hash=digest)
         )

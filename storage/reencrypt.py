@@ -16,18 +16,18 @@ from sqlalchemy import Table, func, select, update
 
 from core.ports import AuditEvent
 from core.security.permissions import Actor
-from logs.writer import AuditWriter
 from storage.crypto.context import Crypto
 from storage.crypto.keyring import load_keyring, rotate_field_key
-from storage.schema import ENCRYPTED_COLUMNS, taxpayer_history, taxpayers, transfer_accounts
+from storage.schema import ENCRYPTED_COLUMNS, taxpayer_history, taxpayers, transfer_accounts, users
 from storage.store import Store
 
-__all__ = ["rotate", "reencrypt", "pending_rows", "ReencryptReport", "RECORD_IDS"]
+__all__ = ["rotate", "reencrypt", "pending_rows", "ReencryptReport", "RECORD_IDS", "StoreKeys"]
 
 TABLES: dict[str, Table] = {
     "taxpayers": taxpayers,
     "taxpayer_history": taxpayer_history,
     "transfer_accounts": transfer_accounts,
+    "users": users,
 }
 
 #: How each table's ciphertexts name their record in the associated data.
@@ -35,6 +35,7 @@ RECORD_IDS: dict[str, Callable[[Any], object]] = {
     "taxpayers": lambda row: row.id,
     "taxpayer_history": lambda row: f"{row.taxpayer_id}:{row.version}",
     "transfer_accounts": lambda row: row.id,
+    "users": lambda row: row.id,
 }
 
 
@@ -48,10 +49,9 @@ class ReencryptReport:
 
 def rotate(store: Store, actor: Actor) -> int:
     """Create a new field-key version, audited; the store switches to it."""
-    with store.engine.begin() as conn:
+    with store.transaction() as (conn, audit):
         version = rotate_field_key(conn, store.kek)
-        AuditWriter(conn).record(actor, AuditEvent(action="keys.rotate", target_type="key",
-                                                   target_ref=f"field:{version}"))
+        audit.record(actor, AuditEvent(action="keys.rotate", target_type="key", target_ref=f"field:{version}"))
         ring = load_keyring(conn, store.kek)
     store.crypto = Crypto.from_ring(ring)
     return version
@@ -79,10 +79,9 @@ def reencrypt(
     cipher = store.crypto.cipher
     report = ReencryptReport(target_version=cipher.version)
     pending = pending_rows(store)
-    with store.engine.begin() as conn:
-        AuditWriter(conn).record(actor, AuditEvent(action="keys.reencrypt.start", target_type="key",
-                                                   target_ref=f"field:{cipher.version}",
-                                                   details={"pending": pending}))
+    with store.transaction() as (_, audit):
+        audit.record(actor, AuditEvent(action="keys.reencrypt.start", target_type="key",
+                                       target_ref=f"field:{cipher.version}", details={"pending": pending}))
     for name, table in TABLES.items():
         columns = ENCRYPTED_COLUMNS[name]
         record_id = RECORD_IDS[name]
@@ -107,8 +106,22 @@ def reencrypt(
                 if on_batch is not None:
                     on_batch(report)  # may raise to simulate an interruption: the batch rolls back
     report.remaining = sum(pending_rows(store).values())
-    with store.engine.begin() as conn:
-        AuditWriter(conn).record(actor, AuditEvent(action="keys.reencrypt.done", target_type="key",
-                                                   target_ref=f"field:{cipher.version}",
-                                                   details={"rows": report.rows, "remaining": report.remaining}))
+    with store.transaction() as (_, audit):
+        audit.record(actor, AuditEvent(action="keys.reencrypt.done", target_type="key",
+                                       target_ref=f"field:{cipher.version}",
+                                       details={"rows": report.rows, "remaining": report.remaining}))
     return report
+
+
+class StoreKeys:
+    """Implements :class:`core.services.keys.KeyAdministration` on a store."""
+
+    def __init__(self, store: Store) -> None:
+        self._store = store
+
+    def rotate(self, actor: Actor) -> int:
+        return rotate(self._store, actor)
+
+    def reencrypt(self, actor: Actor, *, batch_size: int,
+                  on_batch: Callable[[ReencryptReport], None] | None) -> ReencryptReport:
+        return reencrypt(self._store, actor, batch_size=batch_size, on_batch=on_batch)

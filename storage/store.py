@@ -6,9 +6,9 @@ unit of work from :meth:`Store.uow`.
 
 from __future__ import annotations
 
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from contextlib import contextmanager
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
@@ -16,6 +16,7 @@ from sqlalchemy import Connection, Engine
 
 from core.config import Config
 from core.errors import NozeiError
+from core.ports import AuditSink
 from storage.crypto.context import Crypto
 from storage.crypto.keyfile import create_kek, load_kek
 from storage.crypto.keyring import initialize_keys, load_keyring
@@ -24,7 +25,12 @@ from storage.migrate import check_schema, current_revision, upgrade
 from storage.repositories.settings import SqlSettingsRepository
 from storage.uow import SqlUnitOfWork
 
-__all__ = ["Store", "open_store", "create_store", "prepare_data_dir", "DatabaseExists"]
+__all__ = ["Store", "open_store", "create_store", "prepare_data_dir", "DatabaseExists", "AuditFactory"]
+
+#: Makes the audit sink for a connection (the composition root passes logs' writer).
+AuditFactory = Callable[[Connection], AuditSink]
+#: Runs after a transaction that wrote audit events has committed (mirror, checkpoints).
+AfterCommit = Callable[[Connection, AuditSink], None]
 
 
 class DatabaseExists(NozeiError):
@@ -37,9 +43,22 @@ class Store:
     crypto: Crypto
     kek: bytes
     config: Config
+    audit_factory: AuditFactory
+    after_commit: list[AfterCommit] = field(default_factory=list)
 
     def uow(self, operator: str = "system", *, readonly: bool = False) -> SqlUnitOfWork:
-        return SqlUnitOfWork(self.engine, self.crypto, operator, readonly=readonly)
+        return SqlUnitOfWork(self.engine, self.crypto, operator, readonly=readonly,
+                             audit_factory=self.audit_factory, after_commit=self.after_commit)
+
+    @contextmanager
+    def transaction(self) -> Iterator[tuple[Connection, AuditSink]]:
+        """One write transaction with its audit sink; after-commit hooks run once it has committed."""
+        with self.engine.connect() as conn:
+            audit = self.audit_factory(conn)
+            with conn.begin():
+                yield conn, audit
+            for hook in self.after_commit:
+                hook(conn, audit)
 
     @contextmanager
     def reading(self) -> Iterator[Connection]:
@@ -74,7 +93,8 @@ def prepare_data_dir(config: Config) -> None:
     config.documents_dir.mkdir(exist_ok=True)
 
 
-def open_store(config: Config, *, check: bool = True, **engine_kwargs: Any) -> Store:
+def open_store(config: Config, *, audit_factory: AuditFactory, check: bool = True,
+               **engine_kwargs: Any) -> Store:
     """Open an existing database; clear errors for a missing/wrong key or old schema."""
     url = config.resolved_database_url
     if is_sqlite(url):
@@ -94,14 +114,15 @@ def open_store(config: Config, *, check: bool = True, **engine_kwargs: Any) -> S
                     "デモデータの作成が途中で止まっています。データディレクトリを削除して `nozei demo` をやり直してください"
                 )
             ring = load_keyring(conn, kek)
-        return Store(engine=engine, crypto=Crypto.from_ring(ring), kek=kek, config=config)
+        return Store(engine=engine, crypto=Crypto.from_ring(ring), kek=kek, config=config,
+                     audit_factory=audit_factory)
     except BaseException:
         engine.dispose()
         raise
 
 
 def create_store(config: Config, *, municipality_code: str, municipality_name: str,
-                 demo: bool, **engine_kwargs: Any) -> Store:
+                 demo: bool, audit_factory: AuditFactory, **engine_kwargs: Any) -> Store:
     """A new database: schema, KEK file (never overwritten), data keys, municipality."""
     if not (len(municipality_code) == 6 and municipality_code.isdigit()):
         raise NozeiError("団体コードは6桁の数字です")
@@ -119,7 +140,8 @@ def create_store(config: Config, *, municipality_code: str, municipality_name: s
             settings.set("municipality", {"code": municipality_code, "name": municipality_name}, by="init")
             settings.set("demo", demo, by="init")
             ring = load_keyring(conn, kek)
-        return Store(engine=engine, crypto=Crypto.from_ring(ring), kek=kek, config=config)
+        return Store(engine=engine, crypto=Crypto.from_ring(ring), kek=kek, config=config,
+                     audit_factory=audit_factory)
     except BaseException:
         engine.dispose()
         raise

@@ -5,11 +5,15 @@ from __future__ import annotations
 from types import TracebackType
 from typing import Self
 
+from collections.abc import Callable, Sequence
+
 from sqlalchemy import Connection, Engine
 
-from logs.writer import AuditWriter
+from core.ports import AuditSink
+
 from storage.crypto.context import Crypto
 from storage.repositories.assessments import SqlAssessmentRepository
+from storage.repositories.identity import SqlIdentityRepository
 from storage.repositories.payments import SqlPaymentRepository
 from storage.repositories.settings import SqlSettingsRepository
 from storage.repositories.taxpayers import SqlTaxpayerRepository
@@ -24,12 +28,22 @@ class SqlUnitOfWork:
     assessments: SqlAssessmentRepository
     payments: SqlPaymentRepository
     settings: SqlSettingsRepository
-    audit: AuditWriter
+    identity: SqlIdentityRepository
+    audit: AuditSink
 
     def __init__(
-        self, engine: Engine, crypto: Crypto, operator: str = "system", *, readonly: bool = False
+        self,
+        engine: Engine,
+        crypto: Crypto,
+        operator: str = "system",
+        *,
+        audit_factory: Callable[[Connection], AuditSink],
+        after_commit: Sequence[Callable[[Connection, AuditSink], None]] = (),
+        readonly: bool = False,
     ) -> None:
         self._engine = engine
+        self._audit_factory = audit_factory
+        self._after_commit = after_commit
         self._readonly = readonly
         self._crypto = crypto
         self._operator = operator
@@ -50,7 +64,8 @@ class SqlUnitOfWork:
         self.assessments = SqlAssessmentRepository(self._conn)
         self.payments = SqlPaymentRepository(self._conn, self._operator)
         self.settings = SqlSettingsRepository(self._conn)
-        self.audit = AuditWriter(self._conn)
+        self.identity = SqlIdentityRepository(self._conn, self._crypto)
+        self.audit = self._audit_factory(self._conn)
         return self
 
     def __exit__(
@@ -71,6 +86,8 @@ class SqlUnitOfWork:
 
     def commit(self) -> None:
         self.connection.commit()  # the next statement begins a new transaction
+        for hook in self._after_commit:
+            hook(self.connection, self.audit)
 
     def rollback(self) -> None:
         self.connection.rollback()

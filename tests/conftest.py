@@ -19,6 +19,9 @@ from sqlalchemy import create_engine, text
 from sqlalchemy.engine import make_url
 
 from core.config import Config
+from logs.writer import AuditWriter
+from storage.crypto.passwords import FAST_TEST_PARAMETERS, Argon2Hasher
+from storage.crypto.totp import TotpEngine
 from storage.store import Store, create_store
 
 PG_URL = os.environ.get("NOZEI_TEST_PG_URL", "")
@@ -104,8 +107,17 @@ def config(database_url: str, tmp_path: Path) -> Config:
 
 @pytest.fixture
 def store(config: Config) -> Iterator[Store]:
-    s = create_store(config, municipality_code="999999", municipality_name="テスト市", demo=True)
+    s = create_store(config, municipality_code="999999", municipality_name="テスト市", demo=True,
+                     audit_factory=AuditWriter)
     try:
         yield s
     finally:
         s.close()
+
+
+def fast_tools():  # type: ignore[no-untyped-def]
+    """Login tools with cheap argon2 parameters (tests only) and the real clock."""
+    from core.clock import SystemClock
+    from core.services.auth import AuthTools
+
+    return AuthTools(hasher=Argon2Hasher(**FAST_TEST_PARAMETERS), otp=TotpEngine(), clock=SystemClock())

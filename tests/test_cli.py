@@ -3,12 +3,44 @@
 from __future__ import annotations
 
 import stat
+from datetime import UTC, datetime
 from pathlib import Path
 
 import pytest
 
+from core.clock import FixedClock
+from core.services.auth import AuthTools
 from storage import migrate
+from storage.crypto.passwords import FAST_TEST_PARAMETERS, Argon2Hasher
+from storage.crypto.totp import TotpEngine
+from storage.demo.users import DEMO_PASSWORD, demo_otp_secret
+from tui import compose
 from tui.cli import main
+
+
+@pytest.fixture(autouse=True)
+def fast_tools(monkeypatch: pytest.MonkeyPatch) -> AuthTools:
+    """Cheap argon2 and a clock the test moves, so each run gets a fresh OTP step."""
+    tools = AuthTools(hasher=Argon2Hasher(**FAST_TEST_PARAMETERS), otp=TotpEngine(),
+                      clock=FixedClock(datetime.now(UTC)))
+    monkeypatch.setattr(compose, "auth_tools", lambda: tools)
+    return tools
+
+
+@pytest.fixture
+def operator(monkeypatch: pytest.MonkeyPatch, fast_tools: AuthTools):
+    """``operator("admin")`` puts that demo user's credentials and a fresh code in the environment."""
+
+    def use(login_id: str, password: str = DEMO_PASSWORD, secret: str | None = None) -> None:
+        clock = fast_tools.clock
+        assert isinstance(clock, FixedClock)
+        clock.advance(seconds=31)
+        code = fast_tools.otp.code(secret or demo_otp_secret(login_id), fast_tools.otp.step_at(clock.now()))
+        monkeypatch.setenv("NOZEI_USER", login_id)
+        monkeypatch.setenv("NOZEI_PASSWORD", password)
+        monkeypatch.setenv("NOZEI_OTP", code)
+
+    return use
 
 
 def _demo(tmp_path: Path, capsys: pytest.CaptureFixture[str], n: int = 30) -> Path:
@@ -59,7 +91,7 @@ class TestStartUpChecks:
         self, tmp_path: Path, capsys: pytest.CaptureFixture[str], monkeypatch: pytest.MonkeyPatch
     ) -> None:
         data = _demo(tmp_path, capsys)
-        monkeypatch.setattr(migrate, "head_revision", lambda: "0002")
+        monkeypatch.setattr(migrate, "head_revision", lambda: "9999")
         assert main(["--data-dir", str(data)]) == 2
         assert "`nozei db upgrade` を実行してください" in capsys.readouterr().err
 
@@ -73,13 +105,15 @@ class TestStartUpChecks:
 
 class TestKeysCommands:
     def test_rotate_then_reencrypt_leaves_nothing_pending(
-        self, tmp_path: Path, capsys: pytest.CaptureFixture[str]
+        self, tmp_path: Path, capsys: pytest.CaptureFixture[str], operator
     ) -> None:
         data = _demo(tmp_path, capsys)
+        operator("admin")
         assert main(["--data-dir", str(data), "keys", "rotate"]) == 0
         assert "版 2" in capsys.readouterr().out
         assert main(["--data-dir", str(data), "keys", "status"]) == 0
         assert "taxpayers: 再暗号化待ち 30" in capsys.readouterr().out
+        operator("admin")
         assert main(["--data-dir", str(data), "keys", "reencrypt", "--batch-size", "7"]) == 0
         assert main(["--data-dir", str(data), "keys", "status"]) == 0
         out = capsys.readouterr().out
@@ -107,3 +141,97 @@ class TestInitCommand:
         assert main(["init", "--data-dir", str(tmp_path / "p"), "--municipality-code", "24203",
                      "--municipality-name", "伊勢市"]) == 2
         assert "団体コードは6桁" in capsys.readouterr().err
+
+
+class TestKeysNeedAnAdministrator:
+    def test_a_clerk_cannot_rotate_keys(self, tmp_path: Path, capsys: pytest.CaptureFixture[str], operator) -> None:
+        data = _demo(tmp_path, capsys)
+        operator("clerk")
+        assert main(["--data-dir", str(data), "keys", "rotate"]) == 2
+        assert "admin.keys" in capsys.readouterr().err
+
+    def test_wrong_credentials_get_the_generic_message(self, tmp_path: Path, capsys: pytest.CaptureFixture[str],
+                                                       operator) -> None:
+        data = _demo(tmp_path, capsys)
+        operator("admin", password="not-the-password")
+        assert main(["--data-dir", str(data), "keys", "rotate"]) == 2
+        assert "ID・パスワード・確認コード" in capsys.readouterr().err
+
+
+class TestUserAdministration:
+    def test_an_administrator_adds_a_user_who_must_change_the_password_first(
+        self, tmp_path: Path, capsys: pytest.CaptureFixture[str], operator, monkeypatch: pytest.MonkeyPatch
+    ) -> None:
+        data = _demo(tmp_path, capsys)
+        operator("admin")
+        assert main(["--data-dir", str(data), "user", "add", "tanaka", "--name", "田中　一", "--role", "inquiry"]) == 0
+        out = capsys.readouterr().out
+        one_time = out.split("初回パスワード（一度だけ表示）: ")[1].split()[0]
+        secret = out.split("OTP秘密鍵（base32）: ")[1].split()[0]
+        assert "otpauth://totp/" in out and "█" in out  # the QR code is drawn
+        operator("tanaka", password=one_time, secret=secret)
+        assert main(["--data-dir", str(data), "user", "list"]) == 2
+        assert "nozei passwd" in capsys.readouterr().err
+        operator("tanaka", password=one_time, secret=secret)
+        monkeypatch.setenv("NOZEI_NEW_PASSWORD", "harbour lights 1988")
+        assert main(["--data-dir", str(data), "passwd"]) == 0
+        assert "パスワードを変更しました" in capsys.readouterr().out
+
+    def test_list_disable_enable_grant_revoke_and_unlock(
+        self, tmp_path: Path, capsys: pytest.CaptureFixture[str], operator
+    ) -> None:
+        data = _demo(tmp_path, capsys)
+        for command in (["user", "disable", "clerk"], ["user", "enable", "clerk"], ["user", "grant", "clerk", "mynumber"],
+                        ["user", "revoke", "clerk", "mynumber"], ["user", "unlock", "clerk"],
+                        ["user", "reset-password", "clerk"], ["user", "reset-otp", "clerk"]):
+            operator("admin")
+            assert main(["--data-dir", str(data), *command]) == 0, command
+        operator("admin")
+        assert main(["--data-dir", str(data), "user", "list"]) == 0
+        listing = capsys.readouterr().out
+        clerk_line = next(line for line in listing.splitlines() if line.startswith("clerk "))
+        assert "collection" in clerk_line and "mynumber" not in clerk_line and "パスワード変更待ち" in clerk_line
+
+    def test_roles_and_terminals(self, tmp_path: Path, capsys: pytest.CaptureFixture[str], operator) -> None:
+        data = _demo(tmp_path, capsys)
+        operator("admin")
+        assert main(["--data-dir", str(data), "role", "list"]) == 0
+        assert "個人番号利用事務" in capsys.readouterr().out
+        operator("admin")
+        assert main(["--data-dir", str(data), "terminal", "add", "SHUNO-01", "--name", "収納窓口1",
+                     "--export", "--counter"]) == 0
+        operator("admin")
+        assert main(["--data-dir", str(data), "terminal", "disable", "SHUNO-01"]) == 0
+        operator("admin")
+        assert main(["--data-dir", str(data), "terminal", "list"]) == 0
+        listing = capsys.readouterr().out
+        assert "SHUNO-01" in listing and "停止" in listing
+
+    def test_a_non_administrator_cannot_add_users(self, tmp_path: Path, capsys: pytest.CaptureFixture[str],
+                                                  operator) -> None:
+        data = _demo(tmp_path, capsys)
+        operator("auditor")
+        assert main(["--data-dir", str(data), "user", "add", "x123", "--name", "某"]) == 2
+        assert "admin.users" in capsys.readouterr().err
+
+
+class TestDemoCredentials:
+    def test_demo_prints_every_demo_user_and_demo_otp_gives_a_working_code(
+        self, tmp_path: Path, capsys: pytest.CaptureFixture[str]
+    ) -> None:
+        data = tmp_path / "var"
+        assert main(["demo", "--data-dir", str(data), "--taxpayers", "10"]) == 0
+        out = capsys.readouterr().out
+        for login in ("admin", "auditor", "inquiry", "clerk", "clerk-mn", "refund", "approver", "officer",
+                      "supervisor", "cert"):
+            assert f"  {login} " in out
+        assert main(["--data-dir", str(data), "demo-otp", "clerk"]) == 0
+        assert capsys.readouterr().out.strip().isdigit()
+
+    def test_demo_otp_refuses_a_production_database(self, tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
+        data = tmp_path / "prod"
+        assert main(["init", "--data-dir", str(data), "--municipality-code", "242039",
+                     "--municipality-name", "伊勢市"]) == 0
+        capsys.readouterr()
+        assert main(["--data-dir", str(data), "demo-otp", "admin"]) == 2
+        assert "デモ用データベースではありません" in capsys.readouterr().err

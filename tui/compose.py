@@ -1,13 +1,41 @@
-"""Composition root: the only place that wires storage and logs into core services."""
+"""Composition root: the only place that wires storage and logs into core services.
+
+Stores are opened here with the audit writer of ``logs`` as their audit sink,
+the JSON-lines mirror and interval checkpoints as after-commit hooks.
+"""
 
 from __future__ import annotations
 
 from dataclasses import dataclass
+from datetime import UTC, datetime, timedelta
 
+from sqlalchemy import Connection
+
+from core.clock import SystemClock
 from core.config import Config
-from storage.store import Store, open_store
+from core.services.auth import AuthTools
+from storage.crypto.passwords import Argon2Hasher
+from storage.crypto.totp import TotpEngine
+from core.ports import AuditSink
+from logs.auditlog import ChainAuditLog, origin_for
+from logs.jsonlog import configure_json_log, mirror_event
+from logs.writer import AuditWriter
+from storage.store import Store, create_store, open_store
 
-__all__ = ["AppContext", "open_context"]
+__all__ = [
+    "AppContext",
+    "open_context",
+    "describe",
+    "auth_tools",
+    "open_wired",
+    "create_wired",
+    "audit_log",
+    "checkpoint",
+    "mirror_committed",
+    "AuditWriter",
+]
+
+_CHECK_EVERY = timedelta(seconds=60)
 
 
 @dataclass(frozen=True, slots=True)
@@ -19,6 +47,10 @@ class AppContext:
     is_demo: bool
     database_label: str
     terminal_id: str
+
+
+def auth_tools() -> AuthTools:
+    return AuthTools(hasher=Argon2Hasher(), otp=TotpEngine(), clock=SystemClock())
 
 
 def describe(store: Store) -> AppContext:
@@ -34,8 +66,66 @@ def describe(store: Store) -> AppContext:
     )
 
 
+
+
+def mirror_committed(conn: Connection, audit: AuditSink) -> None:
+    """After a commit: copy the committed events to the JSON-lines file."""
+    if isinstance(audit, AuditWriter):
+        for row in audit.committed():
+            mirror_event(row)
+
+
+def audit_log(store: Store) -> ChainAuditLog:
+    municipality = store.setting("municipality", {}) or {}
+    return ChainAuditLog(store.engine, store.kek, origin_for(str(municipality.get("code", ""))),
+                         store.config.log_dir, store.config.data_dir / "archive")
+
+
+class _IntervalCheckpoints:
+    """Signed checkpoints at least every 15 minutes of activity (checked at most once a minute)."""
+
+    def __init__(self, store: Store) -> None:
+        self._store = store
+        self._log: ChainAuditLog | None = None
+        self._last_check = datetime.min.replace(tzinfo=UTC)
+
+    def __call__(self, conn: Connection, audit: AuditSink) -> None:
+        now = datetime.now(UTC)
+        if now - self._last_check < _CHECK_EVERY:
+            return
+        self._last_check = now
+        if self._log is None:
+            self._log = audit_log(self._store)
+        with conn.begin():
+            self._log.checkpointer.maybe_checkpoint(conn, now)
+
+
+def checkpoint(store: Store, reason: str) -> None:
+    """A checkpoint of its own (logout, shutdown): in a short transaction after the events committed."""
+    log = audit_log(store)
+    with store.engine.connect() as conn, conn.begin():
+        log.checkpointer.checkpoint(conn, reason)
+
+
+def _wire(store: Store) -> Store:
+    store.after_commit.extend([mirror_committed, _IntervalCheckpoints(store)])
+    return store
+
+
+def open_wired(config: Config) -> Store:
+    if config.log_dir.is_dir():
+        configure_json_log(config.log_dir)
+    return _wire(open_store(config, audit_factory=AuditWriter))
+
+
+def create_wired(config: Config, **kwargs: object) -> Store:
+    store = create_store(config, audit_factory=AuditWriter, **kwargs)  # type: ignore[arg-type]
+    configure_json_log(config.log_dir)
+    return _wire(store)
+
+
 def open_context(config: Config) -> tuple[Store, AppContext]:
-    store = open_store(config)
+    store = open_wired(config)
     try:
         return store, describe(store)
     except BaseException:

@@ -5,9 +5,9 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 from enum import StrEnum
 
-from core.errors import PermissionDenied
+from core.errors import NozeiError, PermissionDenied
 
-__all__ = ["Permission", "DEFAULT_ROLES", "Actor", "require"]
+__all__ = ["Permission", "DEFAULT_ROLES", "Actor", "require", "require_other_checker", "MakerCheckerViolation"]
 
 
 class Permission(StrEnum):
@@ -93,3 +93,14 @@ def require(actor: Actor, permission: Permission) -> None:
     """Raise :class:`PermissionDenied` unless ``actor`` holds ``permission``."""
     if not actor.can(permission):
         raise PermissionDenied(str(permission))
+
+
+class MakerCheckerViolation(NozeiError):
+    """The approver is the person who drafted the thing being approved."""
+
+
+def require_other_checker(actor: Actor, permission: Permission, *, maker: str) -> None:
+    """Maker–checker: ``actor`` must hold ``permission`` and must not be ``maker``."""
+    require(actor, permission)
+    if actor.user_id == maker:
+        raise MakerCheckerViolation("起案者本人は決裁できません（別の職員の決裁が必要です）")

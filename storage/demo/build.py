@@ -16,18 +16,23 @@ from typing import Any
 
 from sqlalchemy import Connection, Table, insert, text
 
+from core.clock import SystemClock
 from core.config import Config
 from core.domain.payment import OverpaymentCause
 from core.ports import AuditEvent
 from core.security.permissions import Actor
-from logs.writer import AuditWriter
+from core.services.admin import seed_users
+from core.services.auth import AuthTools
+from storage.crypto.passwords import Argon2Hasher
+from storage.crypto.totp import TotpEngine
 from storage.crypto.context import Crypto
 from storage.db import is_sqlite
 from storage.demo.synthetic import DemoTaxpayer, generate
+from storage.demo.users import DEMO_USERS
 from storage.repositories.settings import SqlSettingsRepository
 from storage.repositories.taxpayer_rows import blind_values, encrypted_values, plain_values
 from storage.schema import allocations, assessments, overpayments, payments, taxpayers, transfer_accounts
-from storage.store import Store, create_store
+from storage.store import AuditFactory, Store, create_store
 
 __all__ = ["DEMO_MUNICIPALITY", "DemoSummary", "build_demo"]
 
@@ -153,22 +158,32 @@ def write_demo(store: Store, people: Iterable[DemoTaxpayer],
         if not is_sqlite(store.engine):
             _reset_sequences(conn)
         counts = dict(batch.counts)
-        AuditWriter(conn).record(Actor("demo"), AuditEvent(action="demo.build", details={"counts": counts}))
+        audit = store.audit_factory(conn)
+        audit.record(Actor("demo"), AuditEvent(action="demo.build", details={"counts": counts}))
         SqlSettingsRepository(conn).set(BUILDING_KEY, False, by="demo")
         conn.commit()
+        for hook in store.after_commit:
+            hook(conn, audit)
     finally:
         conn.close()
     return counts
 
 
-def build_demo(config: Config, *, taxpayers_count: int, seed: int = 1, as_of: date | None = None,
-               progress: Callable[[int], None] | None = None) -> tuple[Store, DemoSummary]:
+def default_tools() -> AuthTools:
+    return AuthTools(hasher=Argon2Hasher(), otp=TotpEngine(), clock=SystemClock())
+
+
+def build_demo(config: Config, *, taxpayers_count: int, audit_factory: AuditFactory, seed: int = 1,
+               as_of: date | None = None, progress: Callable[[int], None] | None = None,
+               tools: AuthTools | None = None) -> tuple[Store, DemoSummary]:
     started = time.perf_counter()
     code, name = DEMO_MUNICIPALITY
-    store = create_store(config, municipality_code=code, municipality_name=name, demo=True)
+    store = create_store(config, municipality_code=code, municipality_name=name, demo=True,
+                         audit_factory=audit_factory)
     try:
         day = as_of or datetime.now(UTC).date()
         counts = write_demo(store, generate(taxpayers_count, seed=seed, as_of=day, municipality_name=name), progress)
+        seed_users(store.uow(), tools or default_tools(), DEMO_USERS, terminal_ids=[config.terminal_id])
         with store.uow() as uow:
             uow.settings.set("demo_params", {"taxpayers": taxpayers_count, "seed": seed,
                                              "as_of": day.isoformat()}, by="demo")

@@ -13,7 +13,9 @@ from core.errors import NozeiError
 from storage.demo import build
 from storage.demo.synthetic import DemoTaxpayer, generate
 from storage.schema import allocations, assessments, overpayments, payments
+from logs.writer import AuditWriter
 from storage.store import Store, open_store
+from tests.conftest import fast_tools
 
 AS_OF = date(2026, 11, 22)
 
@@ -28,7 +30,8 @@ def _sum(store: Store, column: object, where: object = None) -> int:
 
 class TestDemoBuild:
     def test_money_is_conserved_between_payments_allocations_and_overpayments(self, config: Config) -> None:
-        store, summary = build.build_demo(config, taxpayers_count=400, seed=3, as_of=AS_OF)
+        store, summary = build.build_demo(config, taxpayers_count=400, seed=3, as_of=AS_OF,
+                                          audit_factory=AuditWriter, tools=fast_tools())
         try:
             paid = _sum(store, payments.c.amount)
             allocated = _sum(store, allocations.c.amount)
@@ -67,6 +70,7 @@ class TestDemoBuild:
 
         monkeypatch.setattr(build, "generate", dies_midway)
         with pytest.raises(KeyboardInterrupt):
-            build.build_demo(config, taxpayers_count=100, as_of=AS_OF)
+            build.build_demo(config, taxpayers_count=100, as_of=AS_OF, audit_factory=AuditWriter,
+                             tools=fast_tools())
         with pytest.raises(NozeiError, match="途中で止まっています"):
-            open_store(config)
+            open_store(config, audit_factory=AuditWriter)

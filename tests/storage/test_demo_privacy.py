@@ -17,14 +17,17 @@ from sqlalchemy import select
 from core.config import Config
 from storage.demo.build import build_demo
 from storage.schema import metadata, taxpayers, transfer_accounts
+from logs.writer import AuditWriter
 from storage.store import Store
+from tests.conftest import fast_tools
 
 DEMO_SIZE = 2_000
 
 
 @pytest.fixture
 def demo(config: Config) -> Iterator[Store]:
-    store, summary = build_demo(config, taxpayers_count=DEMO_SIZE, seed=7, as_of=date(2026, 11, 22))
+    store, summary = build_demo(config, taxpayers_count=DEMO_SIZE, seed=7, as_of=date(2026, 11, 22),
+                                audit_factory=AuditWriter, tools=fast_tools())
     assert summary.taxpayers == DEMO_SIZE
     try:
         yield store

@@ -15,6 +15,7 @@ from storage.crypto.fields import DecryptionError
 from storage.crypto.keyfile import KeyFileError, create_kek, load_kek
 from storage.repositories.taxpayer_rows import row_to_taxpayer
 from storage.schema import taxpayers
+from logs.writer import AuditWriter
 from storage.store import Store, open_store
 from tests.factories import person
 
@@ -52,7 +53,7 @@ class TestStartUpWithTheWrongKey:
         store.close()
         config.resolved_key_file.unlink()
         with pytest.raises(KeyFileError, match="鍵ファイルがありません"):
-            open_store(config)
+            open_store(config, audit_factory=AuditWriter)
 
     def test_another_databases_key_file_is_refused_at_start_up(
         self, store: Store, config: Config, tmp_path: Path
@@ -61,14 +62,14 @@ class TestStartUpWithTheWrongKey:
         other = tmp_path / "other.key"
         create_kek(other)
         with pytest.raises(KeyFileError, match="このデータベースのものではありません"):
-            open_store(replace(config, key_file=other))
+            open_store(replace(config, key_file=other), audit_factory=AuditWriter)
 
     def test_the_right_key_file_opens_the_store(self, store: Store, config: Config) -> None:
         with store.uow() as uow:
             tid = uow.taxpayers.add(person())
             uow.commit()
         store.close()
-        reopened = open_store(config)
+        reopened = open_store(config, audit_factory=AuditWriter)
         try:
             with reopened.uow() as uow:
                 assert uow.taxpayers.get(tid) == replace(person().validated(), id=tid)

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from dataclasses import replace
+from datetime import UTC, datetime
 
 import pytest
 from sqlalchemy import func, select
@@ -12,6 +13,7 @@ from core.services.taxpayer_search import SearchForm, search_taxpayers
 from storage.crypto.fields import ciphertext_version
 from storage.reencrypt import pending_rows, reencrypt, rotate
 from storage.schema import audit_events, taxpayer_history, taxpayers
+from logs.writer import AuditWriter
 from storage.store import Store, open_store
 from tests.factories import person
 
@@ -58,16 +60,21 @@ class TestRotation:
     ) -> None:
         ids = _people(store)
         with store.uow() as uow:
+            uow.identity.add_user("clerk01", "収納　花子", "x", "JBSWY3DPEHPK3PXP", must_change=False,
+                                  now=datetime.now(UTC))
+            uow.commit()
             before = {i: uow.taxpayers.get(i) for i in ids}
             history_before = {i: uow.taxpayers.history(i) for i in ids}
         rotate(store, ADMIN)
         report = reencrypt(store, ADMIN, batch_size=5)
-        assert report.rows == {"taxpayers": 12, "taxpayer_history": 12, "transfer_accounts": 0}
+        assert report.rows == {"taxpayers": 12, "taxpayer_history": 12, "transfer_accounts": 0, "users": 1}
         assert report.remaining == 0 and _versions(store) == {2}
         store.close()
-        reopened = open_store(store.config)
+        reopened = open_store(store.config, audit_factory=AuditWriter)
         try:
             with reopened.uow() as uow:
+                clerk = uow.identity.user_by_login("clerk01")
+                assert clerk is not None and clerk.otp_secret == "JBSWY3DPEHPK3PXP"
                 assert {i: uow.taxpayers.get(i) for i in ids} == before
                 assert {i: uow.taxpayers.history(i) for i in ids} == history_before
             for t in before.values():

@@ -27,6 +27,7 @@ from core.security.permissions import Actor, Permission
 from core.services.taxpayer_search import SearchForm, search_taxpayers
 from core.text.kana import kana_search_key, split_kana_name, to_bank_halfwidth_kana
 from storage.crypto import blind
+from logs.writer import AuditWriter
 from storage.store import Store, create_store
 from tests.conftest import _pg_problem, drop_pg_database, new_pg_database
 from tests.factories import period, person
@@ -73,7 +74,8 @@ def populated(request: pytest.FixtureRequest, tmp_path_factory: pytest.TempPathF
     tmp: Path = tmp_path_factory.mktemp("search")
     url = f"sqlite:///{tmp / 'nozei.db'}" if backend == "sqlite" else new_pg_database()
     store = create_store(Config(data_dir=tmp, database_url=url),
-                         municipality_code="999999", municipality_name="テスト市", demo=True)
+                         municipality_code="999999", municipality_name="テスト市", demo=True,
+                         audit_factory=AuditWriter)
     ids: dict[str, int] = {}
     with store.uow() as uow:
         for i, t in enumerate(POPULATION):

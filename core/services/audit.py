@@ -1,0 +1,124 @@
+"""Audit-log verification, review, anomalies and archiving (SPEC §5.4), for auditors.
+
+The log itself lives in ``logs/``; these services are the permission gate and
+record that the review happened, through the :class:`AuditLog` port.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from datetime import date, datetime
+from typing import Any, Protocol
+
+from core.errors import ValidationError
+from core.ports import AuditEvent, UnitOfWork
+from core.security.permissions import Actor, Permission
+from core.services.registry import service
+
+__all__ = [
+    "AuditLog",
+    "ReviewQuery",
+    "VerifyOutcome",
+    "verify_audit_log",
+    "review_audit_log",
+    "find_audit_anomalies",
+    "archive_audit_log",
+    "DEFAULT_RETENTION_YEARS",
+]
+
+DEFAULT_RETENTION_YEARS = 7
+
+
+@dataclass(frozen=True, slots=True)
+class ReviewQuery:
+    user: str | None = None
+    atena: str | None = None
+    action: str | None = None
+    terminal: str | None = None
+    start: datetime | None = None
+    end: datetime | None = None
+    limit: int = 10_000
+
+    def kinds(self) -> list[str]:
+        return [k for k in ("user", "atena", "action", "terminal", "start", "end") if getattr(self, k) is not None]
+
+
+@dataclass(frozen=True, slots=True)
+class VerifyOutcome:
+    ok: bool
+    checked: int
+    first_bad_seq: int | None
+    problem: str | None
+    detail: str
+    head_seq: int
+    checkpoints_checked: int
+
+
+class AuditLog(Protocol):
+    def verify(self, from_seq: int) -> VerifyOutcome: ...
+
+    def review(self, query: ReviewQuery, fmt: str) -> tuple[str, int]: ...
+
+    def chart(self, query: ReviewQuery) -> str: ...
+
+    def anomalies(self, start: datetime, end: datetime, thresholds: dict[str, Any]) -> list[Any]: ...
+
+    def archive(self, actor: Actor, before: datetime) -> Any: ...
+
+
+def _note(uow: UnitOfWork, actor: Actor, action: str, outcome: str = "ok", **details: Any) -> None:
+    with uow:
+        uow.audit.record(actor, AuditEvent(action=action, outcome=outcome, details=details))
+        uow.commit()
+
+
+@service(Permission.AUDIT_REVIEW)
+def verify_audit_log(uow: UnitOfWork, actor: Actor, log: AuditLog, *, from_seq: int = 1) -> VerifyOutcome:
+    """Re-hash the chain; the run itself is recorded (after the check, so it is not checked against itself)."""
+    if from_seq < 1:
+        raise ValidationError("--from は1以上です")
+    outcome = log.verify(from_seq)
+    _note(uow, actor, "audit.verify", "ok" if outcome.ok else "error", checked=outcome.checked,
+          problem=outcome.problem, first_bad_seq=outcome.first_bad_seq, from_seq=from_seq)
+    return outcome
+
+
+@service(Permission.AUDIT_REVIEW)
+def review_audit_log(uow: UnitOfWork, actor: Actor, log: AuditLog, query: ReviewQuery, *,
+                     fmt: str = "table", chart: bool = False) -> str:
+    if fmt not in ("table", "csv", "json"):
+        raise ValidationError("--format は table, csv, json のいずれかです")
+    if query.start and query.end and query.start >= query.end:
+        raise ValidationError("--from は --to より前の日時にしてください")
+    text, count = log.review(query, fmt)
+    if chart:
+        text += "\n" + log.chart(query)
+    _note(uow, actor, "audit.review", filters=query.kinds(), count=count, format=fmt)
+    return text
+
+
+@service(Permission.AUDIT_REVIEW)
+def find_audit_anomalies(uow: UnitOfWork, actor: Actor, log: AuditLog, *, start: datetime,
+                         end: datetime) -> list[Any]:
+    if start >= end:
+        raise ValidationError("期間の開始は終了より前にしてください")
+    with uow:
+        thresholds = uow.settings.get("audit_anomaly_thresholds", {}) or {}
+    findings = log.anomalies(start, end, thresholds)
+    _note(uow, actor, "audit.review", kind="anomalies", count=len(findings))
+    return findings
+
+
+@service(Permission.AUDIT_REVIEW)
+def archive_audit_log(uow: UnitOfWork, actor: Actor, log: AuditLog, *, before: datetime, today: date) -> Any:
+    """Archive (signed, compressed) and purge events older than ``before`` — only past the retention period."""
+    with uow:
+        years = int(uow.settings.get("audit_retention_years", DEFAULT_RETENTION_YEARS))
+    try:
+        limit = today.replace(year=today.year - years)
+    except ValueError:  # 29 February
+        limit = today.replace(year=today.year - years, day=28)
+    if before.date() > limit:
+        raise ValidationError(
+            f"保存期間（{years}年）内の記録は保存庫に移せません。{limit.isoformat()} 以前の日付を指定してください")
+    return log.archive(actor, before)

@@ -1,0 +1,128 @@
+"""Audit action names (SPEC §5.4) and their Japanese labels.
+
+Every ``AuditEvent.action`` the application records is one of these constants;
+review screens and exports show :data:`ACTIONS` labels next to the raw name.
+"""
+
+from __future__ import annotations
+
+__all__ = [
+    "LOGIN_SUCCESS",
+    "LOGIN_FAILURE",
+    "LOGIN_LOCKOUT",
+    "LOGIN_OTP_REPLAY",
+    "LOGOUT",
+    "SESSION_IDLE_LOCK",
+    "SESSION_UNLOCK",
+    "SESSION_EXPIRED",
+    "PASSWORD_CHANGE",
+    "OTP_RESET",
+    "TAXPAYER_SEARCH",
+    "TAXPAYER_VIEW",
+    "MYNUMBER_REVEAL",
+    "PERMISSION_DENIED",
+    "USER_ADD",
+    "USER_DISABLE",
+    "USER_ENABLE",
+    "USER_UNLOCK",
+    "USER_RESET_PASSWORD",
+    "USER_GRANT",
+    "USER_REVOKE",
+    "TERMINAL_ADD",
+    "TERMINAL_DISABLE",
+    "KEYS_ROTATE",
+    "KEYS_REENCRYPT_START",
+    "KEYS_REENCRYPT_DONE",
+    "DEMO_BUILD",
+    "AUDIT_VERIFY",
+    "AUDIT_REVIEW",
+    "AUDIT_ARCHIVE",
+    "EXPORT_FILE",
+    "FILE_IMPORT",
+    "SETTINGS_CHANGE",
+    "ACTIONS",
+    "action_label",
+]
+
+# 認証・セッション
+LOGIN_SUCCESS = "login.success"
+LOGIN_FAILURE = "login.failure"  # details: {"login_id": ..., "reason": ...}
+LOGIN_LOCKOUT = "login.lockout"
+LOGIN_OTP_REPLAY = "login.otp_replay"
+LOGOUT = "logout"
+SESSION_IDLE_LOCK = "session.idle_lock"
+SESSION_UNLOCK = "session.unlock"
+SESSION_EXPIRED = "session.expired"
+PASSWORD_CHANGE = "password.change"
+OTP_RESET = "otp.reset"
+
+# 照会
+TAXPAYER_SEARCH = "taxpayer.search"
+TAXPAYER_VIEW = "taxpayer.view"  # details: {"flagged": true} for staff-flagged records
+MYNUMBER_REVEAL = "mynumber.reveal"  # details: {"purpose": ...}
+PERMISSION_DENIED = "permission.denied"
+
+# 管理
+USER_ADD = "user.add"
+USER_DISABLE = "user.disable"
+USER_ENABLE = "user.enable"
+USER_UNLOCK = "user.unlock"
+USER_RESET_PASSWORD = "user.reset_password"
+USER_GRANT = "user.grant"
+USER_REVOKE = "user.revoke"
+TERMINAL_ADD = "terminal.add"
+TERMINAL_DISABLE = "terminal.disable"
+KEYS_ROTATE = "keys.rotate"
+KEYS_REENCRYPT_START = "keys.reencrypt.start"
+KEYS_REENCRYPT_DONE = "keys.reencrypt.done"
+DEMO_BUILD = "demo.build"
+SETTINGS_CHANGE = "settings.change"
+
+# 監査・ファイル
+AUDIT_VERIFY = "audit.verify"
+AUDIT_REVIEW = "audit.review"
+AUDIT_ARCHIVE = "audit.archive"
+EXPORT_FILE = "export.file"
+FILE_IMPORT = "file.import"
+
+#: action name → Japanese label.
+ACTIONS: dict[str, str] = {
+    LOGIN_SUCCESS: "ログイン成功",
+    LOGIN_FAILURE: "ログイン失敗",
+    LOGIN_LOCKOUT: "アカウントロック",
+    LOGIN_OTP_REPLAY: "ワンタイムパスワード再使用",
+    LOGOUT: "ログアウト",
+    SESSION_IDLE_LOCK: "無操作ロック",
+    SESSION_UNLOCK: "ロック解除",
+    SESSION_EXPIRED: "セッション期限切れ",
+    PASSWORD_CHANGE: "パスワード変更",
+    OTP_RESET: "二要素認証の再設定",
+    TAXPAYER_SEARCH: "納税者検索",
+    TAXPAYER_VIEW: "納税者照会",
+    MYNUMBER_REVEAL: "個人番号の表示",
+    PERMISSION_DENIED: "権限なしによる拒否",
+    USER_ADD: "利用者の登録",
+    USER_DISABLE: "利用者の無効化",
+    USER_ENABLE: "利用者の有効化",
+    USER_UNLOCK: "利用者のロック解除",
+    USER_RESET_PASSWORD: "パスワードの初期化",
+    USER_GRANT: "権限の付与",
+    USER_REVOKE: "権限の取消",
+    TERMINAL_ADD: "端末の登録",
+    TERMINAL_DISABLE: "端末の無効化",
+    KEYS_ROTATE: "暗号鍵の更新",
+    KEYS_REENCRYPT_START: "再暗号化の開始",
+    KEYS_REENCRYPT_DONE: "再暗号化の完了",
+    DEMO_BUILD: "デモデータの作成",
+    AUDIT_VERIFY: "監査ログの検証",
+    AUDIT_REVIEW: "監査ログの閲覧",
+    AUDIT_ARCHIVE: "監査ログの保管・削除",
+    EXPORT_FILE: "ファイル出力",
+    FILE_IMPORT: "ファイル取込",
+    SETTINGS_CHANGE: "設定の変更",
+}
+
+
+def action_label(action: str) -> str:
+    """The Japanese label of ``action``; unknown actions show their raw name."""
+    return ACTIONS.get(action, action)

@@ -1,0 +1,281 @@
+"""Login rules (SPEC §5.2), through the real repositories on SQLite and PostgreSQL."""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+from datetime import UTC, datetime, timedelta
+
+import pytest
+from sqlalchemy import select
+
+from core.clock import FixedClock
+from core.errors import ValidationError
+from core.services import admin
+from core.services.auth import (
+    GENERIC_FAILURE, AuthFailed, AuthTools, SessionEnded, SessionLocked, authenticate, change_password,
+    check_session, logout, unlock_session,
+)
+from storage.crypto.passwords import FAST_TEST_PARAMETERS, Argon2Hasher
+from storage.crypto.totp import TotpEngine
+from storage.schema import audit_events, users
+from storage.store import Store
+
+START = datetime(2026, 11, 24, 0, 30, tzinfo=UTC)  # 09:30 JST
+PASSWORD = "kaigan-dori 7-chome"
+NEW_PASSWORD = "umibe no kissaten 42"
+SECRET = "JBSWY3DPEHPK3PXPJBSWY3DPEHPK3PXP"
+TERMINAL = "T01"
+
+
+@pytest.fixture
+def clock() -> FixedClock:
+    return FixedClock(START)
+
+
+@pytest.fixture
+def tools(clock: FixedClock) -> AuthTools:
+    return AuthTools(hasher=Argon2Hasher(**FAST_TEST_PARAMETERS), otp=TotpEngine(), clock=clock)
+
+
+@pytest.fixture
+def ready(store: Store, tools: AuthTools) -> Iterator[Store]:
+    """An administrator (admin01) and a clerk (clerk01), both past their first-login change."""
+    admin.bootstrap(store.uow(), tools, login_id="admin01", display_name="管理　一郎", terminal_id=TERMINAL,
+                    password=PASSWORD, otp_secret=SECRET, must_change=False)
+    with store.uow() as uow:
+        uow.identity.add_user("clerk01", "収納　花子", tools.hasher.hash(PASSWORD), SECRET, must_change=False,
+                              now=START)
+        clerk = uow.identity.user_by_login("clerk01")
+        assert clerk is not None
+        uow.identity.grant(clerk.id, "collection", by="test", now=START)
+        uow.commit()
+    yield store
+
+
+def code(tools: AuthTools, offset: int = 0) -> str:
+    return tools.otp.code(SECRET, tools.otp.step_at(tools.clock.now()) + offset)
+
+
+def login(store: Store, tools: AuthTools, *, login_id: str = "clerk01", password: str = PASSWORD,
+          otp: str | None = None, terminal: str = TERMINAL):
+    return authenticate(store.uow(), tools, login_id=login_id, password=password,
+                        otp_code=otp if otp is not None else code(tools), terminal_id=terminal,
+                        client_address="10.0.0.5")
+
+
+def actions(store: Store) -> list[tuple[str, str]]:
+    with store.reading() as conn:
+        return [(r.action, r.outcome) for r in conn.execute(select(audit_events).order_by(audit_events.c.seq))]
+
+
+class TestPasswordAndOtp:
+    def test_the_right_password_and_code_open_a_session_with_the_users_permissions(self, ready, tools) -> None:
+        result = login(ready, tools)
+        assert not result.must_change_password
+        assert "payment.post" in result.actor.permissions and "mynumber.view" not in result.actor.permissions
+        assert actions(ready)[-1] == ("login.success", "ok")
+
+    @pytest.mark.parametrize("case", ["wrong_password", "wrong_code", "unknown_user", "garbage_code"])
+    def test_every_failure_says_the_same_thing(self, ready, tools, case) -> None:
+        kwargs = {"wrong_password": {"password": "not the password"}, "wrong_code": {"otp": "000000"},
+                  "unknown_user": {"login_id": "nobody"}, "garbage_code": {"otp": "12ab"}}[case]
+        if case == "wrong_code" and code(tools) == "000000":
+            kwargs = {"otp": "000001"}
+        with pytest.raises(AuthFailed) as info:
+            login(ready, tools, **kwargs)
+        assert str(info.value) == GENERIC_FAILURE
+        assert actions(ready)[-1] == ("login.failure", "denied")
+
+    @pytest.mark.parametrize("offset", [-1, 1])
+    def test_a_code_one_step_early_or_late_is_accepted(self, ready, tools, offset) -> None:
+        login(ready, tools, otp=code(tools, offset))
+
+    @pytest.mark.parametrize("offset", [-2, 2])
+    def test_a_code_two_steps_away_is_refused(self, ready, tools, offset) -> None:
+        with pytest.raises(AuthFailed):
+            login(ready, tools, otp=code(tools, offset))
+
+    def test_a_replayed_code_is_refused_and_logged(self, ready, tools) -> None:
+        used = code(tools)
+        login(ready, tools, otp=used)
+        with pytest.raises(AuthFailed):
+            login(ready, tools, otp=used)
+        assert actions(ready)[-1] == ("login.otp_replay", "denied")
+
+    def test_an_older_code_after_a_newer_one_was_used_is_refused(self, ready, tools) -> None:
+        login(ready, tools, otp=code(tools, 1))
+        with pytest.raises(AuthFailed):
+            login(ready, tools, otp=code(tools, 0))
+
+    def test_full_width_input_is_the_same_password(self, ready, tools) -> None:
+        full_width = PASSWORD.translate(str.maketrans("abcdefghijklmnopqrstuvwxyz0123456789-", "ａｂｃｄｅｆｇｈｉｊｋｌｍｎｏｐｑｒｓｔｕｖｗｘｙｚ０１２３４５６７８９－"))
+        login(ready, tools, password=full_width)
+
+
+class TestLockout:
+    def test_five_failures_lock_the_account_for_fifteen_minutes(self, ready, tools, clock) -> None:
+        for _ in range(5):
+            with pytest.raises(AuthFailed):
+                login(ready, tools, password="wrong password!!")
+        assert ("login.lockout", "denied") in actions(ready)
+        clock.advance(seconds=31)
+        with pytest.raises(AuthFailed):
+            login(ready, tools)  # right credentials, still locked
+        clock.advance(minutes=15)
+        login(ready, tools)
+
+    def test_four_failures_then_success_resets_the_count(self, ready, tools, clock) -> None:
+        for _ in range(4):
+            with pytest.raises(AuthFailed):
+                login(ready, tools, password="wrong password!!")
+        login(ready, tools)
+        clock.advance(seconds=31)
+        for _ in range(4):
+            with pytest.raises(AuthFailed):
+                login(ready, tools, password="wrong password!!")
+        clock.advance(seconds=31)
+        login(ready, tools)
+
+    def test_an_administrator_can_unlock(self, ready, tools, clock) -> None:
+        for _ in range(5):
+            with pytest.raises(AuthFailed):
+                login(ready, tools, otp="999999" if code(tools) != "999999" else "999998")
+        admin_actor = login(ready, tools, login_id="admin01").actor
+        admin.unlock_user(ready.uow(), admin_actor, "clerk01")
+        clock.advance(seconds=31)
+        login(ready, tools)
+        assert ("user.unlock", "ok") in actions(ready)
+
+
+class TestTerminals:
+    def test_an_unregistered_terminal_is_refused(self, ready, tools) -> None:
+        with pytest.raises(AuthFailed):
+            login(ready, tools, terminal="LAPTOP-42")
+
+    def test_a_disabled_terminal_is_refused(self, ready, tools, clock) -> None:
+        admin_actor = login(ready, tools, login_id="admin01").actor
+        admin.add_terminal(ready.uow(), admin_actor, tools, "T02", "窓口2")
+        admin.disable_terminal(ready.uow(), admin_actor, "T02")
+        clock.advance(seconds=31)
+        with pytest.raises(AuthFailed):
+            login(ready, tools, terminal="T02")
+
+
+class TestPasswordChange:
+    def _session(self, ready, tools):
+        return login(ready, tools).session_id
+
+    @pytest.mark.parametrize(("new", "message"), [
+        ("short-pw", "12文字以上"),
+        ("Password123!", "よく使われる"),
+        ("clerk01-secret-phrase", "ログインID"),
+        ("x" * 129, "128文字以下"),
+        ("abababababab", "繰り返し"),
+    ])
+    def test_the_rules_refuse_weak_passwords_with_a_reason(self, ready, tools, new, message) -> None:
+        with pytest.raises(ValidationError, match=message):
+            change_password(ready.uow(), tools, self._session(ready, tools), current=PASSWORD, new=new)
+
+    def test_the_last_five_passwords_are_refused_and_the_sixth_is_allowed(self, ready, tools, clock) -> None:
+        sid = self._session(ready, tools)
+        history = [PASSWORD] + [f"seaside walk number {i}" for i in range(1, 6)]
+        for previous, new in zip(history, history[1:], strict=False):
+            change_password(ready.uow(), tools, sid, current=previous, new=new)
+        current = history[-1]
+        for old in history[-5:]:
+            with pytest.raises(ValidationError, match="直近5回"):
+                change_password(ready.uow(), tools, sid, current=current, new=old)
+        change_password(ready.uow(), tools, sid, current=current, new=history[0])
+
+    def test_a_wrong_current_password_changes_nothing(self, ready, tools) -> None:
+        with pytest.raises(ValidationError, match="現在のパスワード"):
+            change_password(ready.uow(), tools, self._session(ready, tools), current="nope", new=NEW_PASSWORD)
+
+
+class TestForcedChange:
+    def test_a_first_login_must_change_the_password_and_has_no_permissions_until_then(self, ready, tools, clock) -> None:
+        admin_actor = login(ready, tools, login_id="admin01").actor
+        creds = admin.add_user(ready.uow(), admin_actor, tools, "new01", "新人　太郎", ["inquiry"])
+        assert creds.enrolment is not None and creds.one_time_password is not None
+        clock.advance(seconds=31)
+        first = authenticate(ready.uow(), tools, login_id="new01", password=creds.one_time_password,
+                             otp_code=tools.otp.code(creds.enrolment.secret_base32, tools.otp.step_at(clock.now())),
+                             terminal_id=TERMINAL)
+        assert first.must_change_password and first.change_reason == "initial_or_reset"
+        assert first.actor.permissions == frozenset()
+        assert check_session(ready.uow(), tools, first.session_id).permissions == frozenset()
+        change_password(ready.uow(), tools, first.session_id, current=creds.one_time_password, new=NEW_PASSWORD)
+        assert "taxpayer.search" in check_session(ready.uow(), tools, first.session_id).permissions
+
+    def test_an_administrator_reset_forces_a_change(self, ready, tools, clock) -> None:
+        admin_actor = login(ready, tools, login_id="admin01").actor
+        creds = admin.reset_password(ready.uow(), admin_actor, tools, "clerk01")
+        clock.advance(seconds=31)
+        result = login(ready, tools, password=creds.one_time_password or "")
+        assert result.must_change_password
+
+    def test_a_password_older_than_the_policy_age_must_change(self, ready, tools, clock) -> None:
+        clock.advance(days=180)
+        result = login(ready, tools)
+        assert result.must_change_password and result.change_reason == "expired"
+
+
+class TestSessions:
+    def test_ten_idle_minutes_lock_the_session_until_the_password_is_given(self, ready, tools, clock) -> None:
+        sid = login(ready, tools).session_id
+        clock.advance(minutes=9, seconds=59)
+        check_session(ready.uow(), tools, sid)
+        clock.advance(minutes=10)
+        with pytest.raises(SessionLocked):
+            check_session(ready.uow(), tools, sid)
+        with pytest.raises(SessionLocked):
+            check_session(ready.uow(), tools, sid)
+        with pytest.raises(AuthFailed):
+            unlock_session(ready.uow(), tools, sid, "wrong password!!")
+        actor = unlock_session(ready.uow(), tools, sid, PASSWORD)
+        assert "payment.post" in actor.permissions
+        assert ("session.idle_lock", "ok") in actions(ready) and ("session.unlock", "ok") in actions(ready)
+
+    def test_the_absolute_limit_ends_even_an_active_session(self, ready, tools, clock) -> None:
+        sid = login(ready, tools).session_id
+        for _ in range(70):  # steady work, every ten minutes less a second
+            clock.advance(minutes=9, seconds=59)
+            try:
+                check_session(ready.uow(), tools, sid)
+            except SessionEnded:
+                break
+        else:
+            pytest.fail("session outlived the absolute limit")
+        assert timedelta(hours=10) <= clock.now() - START < timedelta(hours=10, minutes=10)
+
+    def test_a_user_disabled_mid_session_is_cut_off_at_the_next_action(self, ready, tools, clock) -> None:
+        sid = login(ready, tools).session_id
+        clock.advance(seconds=31)
+        admin_actor = login(ready, tools, login_id="admin01").actor
+        admin.disable_user(ready.uow(), admin_actor, "clerk01")
+        with pytest.raises(SessionEnded, match="利用が停止"):
+            check_session(ready.uow(), tools, sid)
+        with pytest.raises(SessionEnded):
+            check_session(ready.uow(), tools, sid)
+        clock.advance(seconds=31)
+        with pytest.raises(AuthFailed):
+            login(ready, tools)
+
+    def test_logout_ends_the_session(self, ready, tools) -> None:
+        sid = login(ready, tools).session_id
+        logout(ready.uow(), tools, sid)
+        with pytest.raises(SessionEnded):
+            check_session(ready.uow(), tools, sid)
+        assert actions(ready)[-1] == ("logout", "ok")
+
+
+class TestRehash:
+    def test_a_hash_made_with_old_parameters_is_upgraded_at_login(self, ready, tools) -> None:
+        with ready.reading() as conn:
+            before = conn.execute(select(users.c.password_hash).where(users.c.login_id == "clerk01")).scalar_one()
+        stronger = AuthTools(hasher=Argon2Hasher(time_cost=2, memory_cost=2048, parallelism=1),
+                             otp=tools.otp, clock=tools.clock)
+        login(ready, stronger)
+        with ready.reading() as conn:
+            after = conn.execute(select(users.c.password_hash).where(users.c.login_id == "clerk01")).scalar_one()
+        assert before != after and "t=2" in after and "m=2048" in after

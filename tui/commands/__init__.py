@@ -1,0 +1,1 @@
+"""Sub-commands of ``nozei``; each module registers its parsers and handlers."""
