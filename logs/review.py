@@ -18,6 +18,7 @@ from zoneinfo import ZoneInfo
 
 from sqlalchemy import ColumnElement, Connection, and_, select, true
 
+from core.text.width import display_width, pad
 from logs.actions import action_label
 from storage.schema import audit_events
 
@@ -163,22 +164,6 @@ def review_events(conn: Connection, f: ReviewFilter) -> list[EventRow]:
 
 
 # --------------------------------------------------------------------------- output
-
-
-def _char_width(ch: str) -> int:
-    if unicodedata.combining(ch):
-        return 0
-    return 2 if unicodedata.east_asian_width(ch) in ("W", "F") else 1
-
-
-def display_width(text: str) -> int:
-    """Terminal columns of ``text`` (wide/fullwidth characters count two; ambiguous one)."""
-    return sum(_char_width(ch) for ch in text)
-
-
-def pad(text: str, width: int) -> str:
-    """``text`` left-aligned to ``width`` display columns."""
-    return text + " " * max(0, width - display_width(text))
 
 
 def _printable(text: str) -> str:

@@ -235,3 +235,70 @@ class TestDemoCredentials:
         capsys.readouterr()
         assert main(["--data-dir", str(data), "demo-otp", "admin"]) == 2
         assert "デモ用データベースではありません" in capsys.readouterr().err
+
+
+class TestAuditCommands:
+    def test_verify_passes_on_an_untouched_log_and_fails_with_the_first_bad_seq(
+        self, tmp_path: Path, capsys: pytest.CaptureFixture[str], operator
+    ) -> None:
+        data = _demo(tmp_path, capsys)
+        operator("auditor")
+        assert main(["--data-dir", str(data), "audit", "verify"]) == 0
+        assert "改ざんされていません" in capsys.readouterr().out
+        import sqlite3
+
+        with sqlite3.connect(data / "nozei.db") as db:
+            db.execute("update audit_events set action = 'nothing.happened' where seq = 2")
+        operator("auditor")
+        assert main(["--data-dir", str(data), "audit", "verify"]) == 1
+        out = capsys.readouterr().out
+        assert "seq 2" in out and "modified" in out
+
+    def test_review_filters_and_formats(self, tmp_path: Path, capsys: pytest.CaptureFixture[str], operator) -> None:
+        data = _demo(tmp_path, capsys)
+        operator("auditor")
+        assert main(["--data-dir", str(data), "audit", "review", "--action", "login.*", "--format", "csv"]) == 0
+        lines = capsys.readouterr().out.strip().splitlines()
+        assert len(lines) == 2 and "login.success" in lines[1]  # header + this run's own login
+        operator("auditor")
+        assert main(["--data-dir", str(data), "audit", "review", "--user", "auditor", "--chart"]) == 0
+        assert "auditor" in capsys.readouterr().out
+
+    def test_only_auditors_review(self, tmp_path: Path, capsys: pytest.CaptureFixture[str], operator) -> None:
+        data = _demo(tmp_path, capsys)
+        operator("admin")
+        assert main(["--data-dir", str(data), "audit", "verify"]) == 2
+        assert "audit.review" in capsys.readouterr().err
+
+    def test_anomalies_lists_findings_with_evidence(self, tmp_path: Path, capsys: pytest.CaptureFixture[str],
+                                                    operator) -> None:
+        data = _demo(tmp_path, capsys)
+        for _ in range(5):
+            operator("clerk", password="wrong password!")
+            assert main(["--data-dir", str(data), "audit", "verify"]) == 2
+        operator("auditor")
+        assert main(["--data-dir", str(data), "audit", "anomalies", "--from", "2000-01-01", "--to", "2100-01-01"]) == 0
+        out = capsys.readouterr().out
+        assert "clerk" in out and "根拠 seq" in out
+
+    def test_archive_refuses_events_inside_the_retention_period(
+        self, tmp_path: Path, capsys: pytest.CaptureFixture[str], operator
+    ) -> None:
+        data = _demo(tmp_path, capsys)
+        operator("auditor")
+        assert main(["--data-dir", str(data), "audit", "archive", "--before", "2026-01-01"]) == 2
+        assert "保存期間（7年）" in capsys.readouterr().err
+        operator("auditor")
+        assert main(["--data-dir", str(data), "audit", "archive", "--before", "2019-01-01"]) == 0
+        assert "保存庫に移す記録はありません" in capsys.readouterr().out
+
+    def test_the_json_mirror_and_checkpoint_file_are_written(
+        self, tmp_path: Path, capsys: pytest.CaptureFixture[str], operator
+    ) -> None:
+        data = _demo(tmp_path, capsys)
+        operator("auditor")
+        assert main(["--data-dir", str(data), "audit", "verify"]) == 0
+        mirror = (data / "logs" / "nozei-audit.jsonl").read_text("utf-8")
+        assert '"action": "audit.verify"' in mirror and '"action": "logout"' in mirror
+        checkpoints = (data / "logs" / "audit-checkpoints.jsonl").read_text("utf-8")
+        assert '"reason":"logout"' in checkpoints

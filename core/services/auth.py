@@ -160,7 +160,7 @@ def authenticate(uow: UnitOfWork, tools: AuthTools, *, login_id: str, password: 
         result_actor = _actor(uow, user, session, restricted=reason is not None)
         uow.audit.record(result_actor, AuditEvent(action="login.success",
                                                   details={"rehashed": "password_hash" in values,
-                                                           "must_change_password": reason is not None}))
+                                                           "change_required": reason is not None}))
         uow.commit()
     return LoginResult(session.id, result_actor, user.display_name, reason is not None, reason)
 

@@ -12,6 +12,7 @@ from core.config import Config
 from core.errors import ValidationError
 from core.security.permissions import DEFAULT_ROLES, Actor
 from core.services import admin
+from core.text.width import pad
 from core.services.auth import AuthTools, authenticate, change_password, logout
 from storage.store import Store
 from tui import compose
@@ -52,7 +53,7 @@ def _user_list(store: Store, actor: Actor, tools: AuthTools, args: argparse.Name
             state.append(_("ロック中（{t}まで）").format(t=u.locked_until.astimezone(JST).strftime("%H:%M")))
         if u.must_change_password:
             state.append(_("パスワード変更待ち"))
-        print(f"{u.login_id:<16} {u.display_name:<12} {','.join(u.roles):<32} {' '.join(state)}")
+        print(f"{u.login_id:<16} {pad(u.display_name, 12)} {','.join(u.roles):<32} {' '.join(state)}")
 
 
 def _simple(fn: Callable[..., object], message: str) -> Work:
@@ -78,8 +79,13 @@ def _reset_otp(store: Store, actor: Actor, tools: AuthTools, args: argparse.Name
 def _grant(store: Store, actor: Actor, tools: AuthTools, args: argparse.Namespace) -> None:
     fn = admin.grant_role if args.user_command == "grant" else admin.revoke_role
     changed = fn(store.uow(), actor, tools, args.login_id, args.role)
-    print(("{login}: {role} " + (_("を付与しました") if args.user_command == "grant" else _("を外しました"))
-           if changed else _("{login}: 変更はありません")).format(login=args.login_id, role=args.role))
+    if not changed:
+        message = _("{login}: 変更はありません")
+    elif args.user_command == "grant":
+        message = _("{login}: {role} を付与しました")
+    else:
+        message = _("{login}: {role} を外しました")
+    print(message.format(login=args.login_id, role=args.role))
 
 
 def _role_list(store: Store, actor: Actor, tools: AuthTools, args: argparse.Namespace) -> None:
@@ -97,7 +103,7 @@ def _terminal_add(store: Store, actor: Actor, tools: AuthTools, args: argparse.N
 def _terminal_list(store: Store, actor: Actor, tools: AuthTools, args: argparse.Namespace) -> None:
     for t in admin.list_terminals(store.uow(), actor):
         flags = [_("出力可") if t.can_export else "", _("窓口") if t.is_counter else "", _("停止") if t.disabled else ""]
-        print(f"{t.id:<24} {t.name:<16} {' '.join(f for f in flags if f)}")
+        print(f"{t.id:<24} {pad(t.name, 16)} {' '.join(f for f in flags if f)}")
 
 
 def _terminal_disable(store: Store, actor: Actor, tools: AuthTools, args: argparse.Namespace) -> None:

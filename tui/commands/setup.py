@@ -13,6 +13,7 @@ from core.dates import parse_date
 from core.domain.identity import OtpEnrolment
 from core.errors import NozeiError
 from core.services import admin
+from core.text.width import pad
 from tui import compose
 from tui.i18n import _
 
@@ -66,7 +67,7 @@ def _demo(config: Config, args: argparse.Namespace) -> int:
     print(f"  {_('所要時間')}: {summary.seconds:.1f} s")
     print(_("デモ用の職員（パスワードはすべて {p}、端末 {t}）:").format(p=DEMO_PASSWORD, t=config.terminal_id))
     for u in DEMO_USERS:
-        print(f"  {u.login_id:<11} {u.display_name}  {','.join(u.roles):<32} OTP {u.otp_secret}")
+        print(f"  {u.login_id:<11} {pad(u.display_name, 12)} {','.join(u.roles):<32} OTP {u.otp_secret}")
     print(_("確認コードは `nozei demo-otp ログインID` で表示できます（デモのみ）"))
     return 0
 
