@@ -113,7 +113,6 @@ def _parse_wareki(m: re.Match[str], text: str) -> date:
     month, day = int(m["m1"] or m["m2"]), int(m["d1"] or m["d2"])
     result = _make_date(era.to_gregorian_year(era_year), month, day, text)
     if not era.contains(result):
-        year_text = "元" if era_year == 1 else str(era_year)
         raise DateParseError(f"{era.name}の範囲外の日付です")
     return result
 

@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-from dataclasses import fields
 from datetime import datetime
 from pathlib import Path
 from typing import Any
@@ -14,7 +13,7 @@ from core.services.audit import ReviewQuery, VerifyOutcome
 from logs.anomalies import Finding, Thresholds, find_anomalies
 from logs.archive import ArchiveResult, archive_before
 from logs.checkpoints import Checkpointer
-from logs.review import ReviewFilter, format_events, hourly_activity, render_hourly_chart, review_events
+from logs.review import format_events, hourly_activity, render_hourly_chart, review_events
 from logs.verify import verify_chain
 
 __all__ = ["ChainAuditLog", "CHECKPOINT_FILE", "origin_for"]
@@ -47,17 +46,12 @@ class ChainAuditLog:
         finally:
             conn.info["nozei_readonly"] = False
             conn.close()
-        return VerifyOutcome(**{f.name: getattr(r, f.name) for f in fields(VerifyOutcome)})
-
-    @staticmethod
-    def _filter(q: ReviewQuery) -> ReviewFilter:
-        return ReviewFilter(user=q.user, atena=q.atena, action=q.action, terminal=q.terminal,
-                            start=q.start, end=q.end, limit=q.limit)
+        return r
 
     def review(self, query: ReviewQuery, fmt: str) -> tuple[str, int]:
         conn = self._reading()
         try:
-            rows = review_events(conn, self._filter(query))
+            rows = review_events(conn, query)
         finally:
             conn.info["nozei_readonly"] = False
             conn.close()
@@ -66,7 +60,7 @@ class ChainAuditLog:
     def chart(self, query: ReviewQuery) -> str:
         conn = self._reading()
         try:
-            return render_hourly_chart(hourly_activity(conn, self._filter(query)))
+            return render_hourly_chart(hourly_activity(conn, query))
         finally:
             conn.info["nozei_readonly"] = False
             conn.close()

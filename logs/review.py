@@ -18,6 +18,7 @@ from zoneinfo import ZoneInfo
 
 from sqlalchemy import ColumnElement, Connection, and_, select, true
 
+from core.services.audit import ReviewQuery
 from core.text.width import display_width, pad
 from logs.actions import action_label
 from storage.schema import audit_events
@@ -41,32 +42,8 @@ _OUTCOMES = {"ok": "成功", "denied": "拒否", "error": "エラー"}
 _BLOCKS = " ▏▎▍▌▋▊▉█"
 
 
-@dataclass(frozen=True)
-class ReviewFilter:
-    """What to review. ``start`` is inclusive, ``end`` exclusive; both aware.
-
-    ``atena`` matches events whose target is that taxpayer (``target_type =
-    'taxpayer'``). ``action`` is an exact name, or a prefix written ``login.*``
-    or ``login.`` (``*`` alone matches everything).
-    """
-
-    user: str | None = None
-    atena: str | None = None
-    action: str | None = None
-    terminal: str | None = None
-    start: datetime | None = None
-    end: datetime | None = None
-    limit: int = 10_000
-
-    def __post_init__(self) -> None:
-        for name in ("start", "end"):
-            value = getattr(self, name)
-            if value is not None and value.tzinfo is None:
-                raise ValueError(f"{name} にはタイムゾーン付きの日時を指定してください")
-        if self.start is not None and self.end is not None and self.start >= self.end:
-            raise ValueError("開始日時は終了日時より前にしてください")
-        if self.limit < 1:
-            raise ValueError("件数の上限は1以上です")
+#: The filter is the core's query type (validated there).
+ReviewFilter = ReviewQuery
 
 
 @dataclass(frozen=True)

@@ -33,6 +33,7 @@ from typing import Any
 from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PublicKey
 from sqlalchemy import Connection, Row, Text, select, type_coerce
 
+from core.services.audit import VerifyOutcome
 from logs.archive import check_archives
 from logs.chain import GENESIS_HASH, event_hash
 from logs.checkpoints import checkpoint_signature_ok, load_checkpoints
@@ -58,15 +59,8 @@ _TEMPLATE = ('{"action":%s,"client_address":%s,"details":%s,"occurred_at":"%s","
 _SEQ, _PREV, _HASH = 5, 11, 12
 
 
-@dataclass(frozen=True, slots=True)
-class VerifyReport:
-    ok: bool
-    checked: int
-    first_bad_seq: int | None
-    problem: str | None
-    detail: str
-    head_seq: int
-    checkpoints_checked: int
+#: The report is the core's outcome type.
+VerifyReport = VerifyOutcome
 
 
 @dataclass(frozen=True, slots=True, order=True)

@@ -31,6 +31,13 @@ DEFAULT_RETENTION_YEARS = 7
 
 @dataclass(frozen=True, slots=True)
 class ReviewQuery:
+    """What to review. ``start`` is inclusive, ``end`` exclusive; both aware.
+
+    ``atena`` matches events whose target is that taxpayer (``target_type =
+    'taxpayer'``). ``action`` is an exact name, or a prefix written ``login.*``
+    or ``login.`` (``*`` alone matches everything).
+    """
+
     user: str | None = None
     atena: str | None = None
     action: str | None = None
@@ -38,6 +45,16 @@ class ReviewQuery:
     start: datetime | None = None
     end: datetime | None = None
     limit: int = 10_000
+
+    def __post_init__(self) -> None:
+        for name in ("start", "end"):
+            value = getattr(self, name)
+            if value is not None and value.tzinfo is None:
+                raise ValidationError(f"{name} にはタイムゾーン付きの日時を指定してください")
+        if self.start is not None and self.end is not None and self.start >= self.end:
+            raise ValidationError("開始日時は終了日時より前にしてください")
+        if self.limit < 1:
+            raise ValidationError("件数の上限は1以上です")
 
     def kinds(self) -> list[str]:
         return [k for k in ("user", "atena", "action", "terminal", "start", "end") if getattr(self, k) is not None]
@@ -88,8 +105,6 @@ def review_audit_log(uow: UnitOfWork, actor: Actor, log: AuditLog, query: Review
                      fmt: str = "table", chart: bool = False) -> str:
     if fmt not in ("table", "csv", "json"):
         raise ValidationError("--format は table, csv, json のいずれかです")
-    if query.start and query.end and query.start >= query.end:
-        raise ValidationError("--from は --to より前の日時にしてください")
     text, count = log.review(query, fmt)
     if chart:
         text += "\n" + log.chart(query)

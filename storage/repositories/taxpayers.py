@@ -14,7 +14,6 @@ from core.errors import ConflictError, NotFound
 from core.text.kana import kana_search_key
 from storage.crypto.context import Crypto
 from storage.repositories.taxpayer_rows import (
-    TABLE,
     blind_values,
     decrypt_field,
     encrypted_values,

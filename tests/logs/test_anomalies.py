@@ -7,48 +7,19 @@ evidence, and one just short of it. Days: 2025-04-01 is a Tuesday (JST).
 
 from __future__ import annotations
 
-import json
-from datetime import UTC, datetime, timedelta
+from datetime import datetime, timedelta
 from typing import Any
-from zoneinfo import ZoneInfo
 
 import pytest
-from sqlalchemy import Connection, event, insert, select, update
+from sqlalchemy import Connection, event
 
 from core.errors import ValidationError
 from logs.anomalies import RULES, Finding, Thresholds, find_anomalies
-from logs.chain import event_hash
-from storage.schema import audit_events, audit_head
 from storage.store import Store
+from tests.logs.crafted import JST, add_event, jst, view
 
-JST = ZoneInfo("Asia/Tokyo")
 TH = Thresholds(distinct_taxpayers_per_hour=3, failed_login_burst=3, failed_login_window_minutes=10)
 PERIOD = (datetime(2025, 3, 1, tzinfo=JST), datetime(2025, 5, 1, tzinfo=JST))
-
-
-def jst(*args: int) -> datetime:
-    return datetime(*args, tzinfo=JST)  # type: ignore[misc]
-
-
-def add_event(conn: Connection, at: datetime, action: str, *, user: str | None = "clerk01",
-              terminal: str | None = "T01", target_type: str | None = None, target_ref: str | None = None,
-              outcome: str = "ok", details: dict[str, Any] | None = None) -> int:
-    """Append an event at a chosen time, keeping the hash chain and its head in step."""
-    head = conn.execute(select(audit_head.c.seq, audit_head.c.hash).where(audit_head.c.id == 1)).one()
-    row = {
-        "seq": head.seq + 1, "occurred_at": at.astimezone(UTC), "user_id": user, "session_id": "s1",
-        "terminal_id": terminal, "client_address": "10.0.0.5", "action": action,
-        "target_type": target_type, "target_ref": target_ref, "outcome": outcome,
-        "details": json.dumps(details or {}, sort_keys=True, separators=(",", ":"), ensure_ascii=False),
-    }
-    digest = event_hash(head.hash, row)
-    conn.execute(insert(audit_events).values(**row, prev_hash=head.hash, hash=digest))
-    conn.execute(update(audit_head).where(audit_head.c.id == 1).values(seq=row["seq"], hash=digest))
-    return int(row["seq"])
-
-
-def view(conn: Connection, at: datetime, atena: str, **kw: Any) -> int:
-    return add_event(conn, at, "taxpayer.view", target_type="taxpayer", target_ref=atena, **kw)
 
 
 def work(conn: Connection, at: datetime, atena: str, **kw: Any) -> int:
