@@ -1,15 +1,26 @@
-"""The Textual application."""
+"""The Textual application: login first, then the menu; idle lock and logout throughout."""
 
 from __future__ import annotations
 
+import time
+
+from textual import events, work
 from textual.app import App
 from textual.binding import Binding
 
-from tui.compose import AppContext
+from core.errors import NozeiError
+from core.security.permissions import Actor
+from core.services.auth import LoginResult, SessionEnded, SessionLocked
+from tui.compose import AppContext, SessionServices
 from tui.i18n import _
+from tui.screens.change_password import ChangePasswordScreen
 from tui.screens.home import HomeScreen
+from tui.screens.lock import LockScreen
+from tui.screens.login import LoginScreen
 
 __all__ = ["NozeiApp"]
+
+IDLE_CHECK_SECONDS = 15.0
 
 
 class NozeiApp(App[None]):
@@ -18,17 +29,117 @@ class NozeiApp(App[None]):
     #demo-banner { background: $warning; color: $text; text-style: bold; padding: 0 1; }
     #home-body { padding: 1 2; }
     #municipality { text-style: bold; }
+    #login-box { width: 72; height: auto; margin: 1 4; padding: 1 2; border: round $accent; }
+    #login-title, #lock-title { text-style: bold; margin-bottom: 1; }
+    #login-message, #passwd-message, #lock-message { color: $error; margin-top: 1; }
+    #demo-hint { color: $text-muted; margin-top: 1; }
     """
     BINDINGS = [Binding("ctrl+q", "quit", _("終了"), id="app.quit", priority=True)]
 
-    def __init__(self, context: AppContext) -> None:
+    def __init__(self, context: AppContext, services: SessionServices) -> None:
         super().__init__()
         self.context = context
+        self.services = services
+        self.session_id: str | None = None
+        self.actor: Actor | None = None
+        self.display_name = ""
+        self.idle_seconds = 600
+        self.last_input = time.monotonic()
+        self.locked = False
         self.title = f"nozei — {context.municipality_name}"
         self.sub_title = _("デモ") if context.is_demo else _("収滞納管理システム")
 
     def on_mount(self) -> None:
-        self.push_screen(HomeScreen(self.context))
+        self.push_screen(LoginScreen())
+        self.set_interval(IDLE_CHECK_SECONDS, self.check_idle_lock)
+
+    async def on_event(self, event: events.Event) -> None:
+        if isinstance(event, events.Key | events.MouseDown):
+            self.last_input = time.monotonic()
+        await super().on_event(event)
+
+    # -- signing in and out ---------------------------------------------
+    def signed_in(self, result: LoginResult) -> None:
+        self.session_id = result.session_id
+        self.actor = result.actor
+        self.display_name = result.display_name
+        self.last_input = time.monotonic()
+        self._load_idle()
+        if result.must_change_password:
+            self.switch_screen(ChangePasswordScreen(result.change_reason))
+        else:
+            self.switch_screen(HomeScreen(self.context))
+
+    @work(thread=True, group="session")
+    def _load_idle(self) -> None:
+        self.idle_seconds = self.services.idle_seconds
+
+    def password_changed(self) -> None:
+        self.notify(_("パスワードを変更しました"))
+        self._refresh_actor()
+
+    @work(thread=True, group="session")
+    def _refresh_actor(self) -> None:
+        self._guarded(lambda actor: self.call_from_thread(self._to_home, actor))
+
+    def _to_home(self, actor: Actor) -> None:
+        self.actor = actor
+        self.switch_screen(HomeScreen(self.context))
+
+    def _guarded(self, then: object) -> None:
+        """Run the session guard (in a worker thread) and route its outcome."""
+        assert self.session_id is not None
+        try:
+            actor = self.services.guard(self.session_id)
+        except SessionLocked as exc:
+            self.call_from_thread(self._lock, str(exc))
+        except SessionEnded as exc:
+            self.call_from_thread(self.session_over, str(exc))
+        else:
+            if callable(then):
+                then(actor)
+
+    def session_over(self, message: str) -> None:
+        self.session_id = None
+        self.actor = None
+        self.locked = False
+        while len(self.screen_stack) > 2:
+            self.pop_screen()
+        self.switch_screen(LoginScreen(notice=message))
+
+    def action_logout(self) -> None:
+        if self.session_id is None:
+            return
+        self._logout(self.session_id)
+
+    @work(thread=True, group="session")
+    def _logout(self, session_id: str) -> None:
+        try:
+            self.services.logout(session_id)
+        except NozeiError as exc:  # the session may already be over
+            self.call_from_thread(self.notify, str(exc), severity="warning")
+        self.call_from_thread(self.session_over, _("ログアウトしました"))
+
+    # -- idle lock -------------------------------------------------------
+    def check_idle_lock(self) -> None:
+        if self.session_id is None or self.locked:
+            return
+        if time.monotonic() - self.last_input >= self.idle_seconds:
+            self._idle_guard()
+
+    @work(thread=True, exclusive=True, group="idle")
+    def _idle_guard(self) -> None:
+        self._guarded(None)
+
+    def _lock(self, message: str) -> None:
+        if self.locked:
+            return
+        self.locked = True
+        self.push_screen(LockScreen(message), callback=self._unlocked)
+
+    def _unlocked(self, _result: None) -> None:
+        self.locked = False
+        self.last_input = time.monotonic()
 
     def action_help(self) -> None:
-        self.notify(_("q: 終了　F1: ヘルプ"), title=_("ヘルプ"))
+        self.notify(_("Ctrl+L: ログアウト　Ctrl+Q: 終了　F1: ヘルプ"), title=_("ヘルプ"))

@@ -13,7 +13,10 @@ from sqlalchemy import Connection
 
 from core.clock import SystemClock
 from core.config import Config
-from core.services.auth import AuthTools
+from core.security.permissions import Actor
+from core.services.auth import (
+    AuthTools, LoginResult, authenticate, change_password, check_session, load_policy, logout, unlock_session,
+)
 from storage.crypto.passwords import Argon2Hasher
 from storage.crypto.totp import TotpEngine
 from core.ports import AuditSink
@@ -33,6 +36,7 @@ __all__ = [
     "checkpoint",
     "mirror_committed",
     "AuditWriter",
+    "SessionServices",
 ]
 
 _CHECK_EVERY = timedelta(seconds=60)
@@ -122,6 +126,43 @@ def create_wired(config: Config, **kwargs: object) -> Store:
     store = create_store(config, audit_factory=AuditWriter, **kwargs)  # type: ignore[arg-type]
     configure_json_log(config.log_dir)
     return _wire(store)
+
+
+class SessionServices:
+    """What the screens may do before and around their business work: log in, stay logged in."""
+
+    def __init__(self, store: Store, tools: AuthTools, terminal_id: str) -> None:
+        self._store = store
+        self._tools = tools
+        self._terminal_id = terminal_id
+
+    @property
+    def idle_seconds(self) -> int:
+        with self._store.uow(readonly=True) as uow:
+            return load_policy(uow).idle_minutes * 60
+
+    def login(self, login_id: str, password: str, otp_code: str) -> LoginResult:
+        return authenticate(self._store.uow(), self._tools, login_id=login_id, password=password,
+                            otp_code=otp_code, terminal_id=self._terminal_id, client_address=_client())
+
+    def guard(self, session_id: str) -> Actor:
+        return check_session(self._store.uow(), self._tools, session_id)
+
+    def unlock(self, session_id: str, password: str) -> Actor:
+        return unlock_session(self._store.uow(), self._tools, session_id, password)
+
+    def change_password(self, session_id: str, current: str, new: str) -> None:
+        change_password(self._store.uow(), self._tools, session_id, current=current, new=new)
+
+    def logout(self, session_id: str) -> None:
+        logout(self._store.uow(), self._tools, session_id)
+        checkpoint(self._store, "logout")
+
+
+def _client() -> str | None:
+    import os
+
+    return os.environ.get("SSH_CLIENT", "").split(" ")[0] or None
 
 
 def open_context(config: Config) -> tuple[Store, AppContext]:

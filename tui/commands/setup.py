@@ -34,7 +34,7 @@ def _run(config: Config, args: argparse.Namespace) -> int:
 
     store, context = compose.open_context(config)
     try:
-        NozeiApp(context).run()
+        NozeiApp(context, compose.SessionServices(store, compose.auth_tools(), config.terminal_id)).run()
     finally:
         compose.checkpoint(store, "shutdown")
         store.close()

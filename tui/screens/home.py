@@ -1,4 +1,4 @@
-"""メインメニュー (for now: the municipality, the demo banner and the way out)."""
+"""メインメニュー (for now: who is signed in, the municipality, the demo banner, the way out)."""
 
 from __future__ import annotations
 
@@ -16,7 +16,7 @@ __all__ = ["HomeScreen"]
 
 class HomeScreen(Screen[None]):
     BINDINGS = [
-        Binding("q", "app.quit", _("終了"), id="home.quit"),
+        Binding("ctrl+l", "app.logout", _("ログアウト"), id="home.logout"),
         Binding("f1", "app.help", _("ヘルプ"), id="home.help"),
     ]
 
@@ -25,6 +25,7 @@ class HomeScreen(Screen[None]):
         self.context = context
 
     def compose(self) -> ComposeResult:
+        app = self.app
         yield Header(show_clock=True)
         if self.context.is_demo:
             yield Static(_("デモ") + "　" + _("これは架空の団体のデモデータです"), id="demo-banner")
@@ -34,6 +35,9 @@ class HomeScreen(Screen[None]):
                 id="municipality",
             )
             yield Static(_("収滞納管理システム"), id="system-name")
+            actor = getattr(app, "actor", None)
+            if actor is not None:
+                yield Static(f"{_('利用者')}: {getattr(app, 'display_name', '')}（{actor.user_id}）", id="user")
             yield Static(f"{_('データベース')}: {self.context.database_label}", id="database")
             yield Static(f"{_('端末')}: {self.context.terminal_id}", id="terminal")
         yield Footer()
