@@ -160,6 +160,8 @@ class IdentityRepository(Protocol):
 
     def update_session(self, session_id: str, **values: Any) -> None: ...
 
+    def end_sessions(self, user_id: int, reason: str, now: datetime) -> int: ...
+
 
 class UnitOfWork(Protocol):
     taxpayers: TaxpayerRepository

@@ -27,6 +27,10 @@ class AuditWriter:
         self._conn = conn
         self._pending: list[dict[str, object]] = []
 
+    def discard(self) -> None:
+        """The transaction rolled back: what it recorded never happened."""
+        self._pending = []
+
     def committed(self) -> list[dict[str, object]]:
         """Hand over the rows written since the last call (call only after the commit)."""
         rows, self._pending = self._pending, []

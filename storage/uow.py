@@ -91,3 +91,6 @@ class SqlUnitOfWork:
 
     def rollback(self) -> None:
         self.connection.rollback()
+        discard = getattr(self.audit, "discard", None)
+        if callable(discard):
+            discard()

@@ -302,3 +302,15 @@ class TestAuditCommands:
         assert '"action": "audit.verify"' in mirror and '"action": "logout"' in mirror
         checkpoints = (data / "logs" / "audit-checkpoints.jsonl").read_text("utf-8")
         assert '"reason":"logout"' in checkpoints
+
+
+class TestNoHangingPrompts:
+    def test_passwd_without_a_terminal_or_new_password_fails_before_spending_a_code(
+        self, tmp_path: Path, capsys: pytest.CaptureFixture[str], operator, monkeypatch: pytest.MonkeyPatch
+    ) -> None:
+        data = _demo(tmp_path, capsys)
+        operator("clerk")
+        monkeypatch.delenv("NOZEI_NEW_PASSWORD", raising=False)
+        monkeypatch.setattr("sys.stdin", __import__("io").StringIO(""))
+        assert main(["--data-dir", str(data), "passwd"]) == 2
+        assert "NOZEI_NEW_PASSWORD" in capsys.readouterr().err

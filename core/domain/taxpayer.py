@@ -87,6 +87,9 @@ class Taxpayer:
     deceased_date: date | None = None
     flags: TaxpayerFlags = field(default_factory=TaxpayerFlags)
 
+    def __repr__(self) -> str:  # personal values stay out of logs, tracebacks and crash screens
+        return f"Taxpayer(id={self.id}, atena_no={self.atena_no!r}, kind={self.kind.value!r})"
+
     def validated(self) -> Taxpayer:
         """Return a normalised copy, or raise :class:`ValidationError` (Japanese)."""
         atena = self.atena_no.strip()

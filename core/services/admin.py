@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from dataclasses import dataclass
-from datetime import datetime
+from datetime import UTC, datetime
 
 from core.domain.identity import OtpEnrolment, Terminal, User
 from core.errors import ConflictError, NotFound, ValidationError
@@ -174,20 +174,25 @@ def list_users(uow: UnitOfWork, actor: Actor) -> list[UserSummary]:
     return rows
 
 
-def _set(uow: UnitOfWork, actor: Actor, login_id: str, action: str, **values: object) -> None:
+def _set(uow: UnitOfWork, actor: Actor, login_id: str, action: str, *, end_sessions: bool = False,
+         **values: object) -> None:
     with uow:
         user = _user(uow, login_id, lock=True)
         if action == "user.disable" and user.login_id == actor.user_id:
             raise ConflictError("自分自身を利用停止にはできません")
         uow.identity.update_user(user.id, **values)
-        uow.audit.record(actor, AuditEvent(action=action, target_type="user", target_ref=user.login_id))
+        details: dict[str, object] = {}
+        if end_sessions:
+            details["sessions_ended"] = uow.identity.end_sessions(user.id, action, datetime.now(UTC))
+        uow.audit.record(actor, AuditEvent(action=action, target_type="user", target_ref=user.login_id,
+                                           details=details))
         uow.commit()
 
 
 @service(Permission.ADMIN_USERS)
 def disable_user(uow: UnitOfWork, actor: Actor, login_id: str) -> None:
-    """The user's sessions end at their next action (the session service checks)."""
-    _set(uow, actor, login_id, "user.disable", disabled=True)
+    """Disabled at once: every open session of the user ends now (and re-enabling does not revive them)."""
+    _set(uow, actor, login_id, "user.disable", end_sessions=True, disabled=True)
 
 
 @service(Permission.ADMIN_USERS)
@@ -210,8 +215,9 @@ def reset_password(uow: UnitOfWork, actor: Actor, tools: AuthTools, login_id: st
         uow.identity.add_password_history(user.id, user.password_hash, now)
         uow.identity.update_user(user.id, password_hash=tools.hasher.hash(one_time), must_change_password=True,
                                  password_changed_at=now, failed_count=0, locked_until=None, updated_at=now)
+        ended = uow.identity.end_sessions(user.id, "user.reset_password", now)
         uow.audit.record(actor, AuditEvent(action="user.reset_password", target_type="user",
-                                           target_ref=user.login_id))
+                                           target_ref=user.login_id, details={"sessions_ended": ended}))
         uow.commit()
     return NewCredentials(user.login_id, one_time, None)
 
@@ -224,7 +230,9 @@ def reset_otp(uow: UnitOfWork, actor: Actor, tools: AuthTools, login_id: str) ->
         secret = tools.otp.new_secret()
         uow.identity.update_user(user.id, otp_secret=secret, otp_last_step=0, updated_at=tools.clock.now())
         enrolment = _enrolment(uow, tools, user.login_id, secret)
-        uow.audit.record(actor, AuditEvent(action="otp.reset", target_type="user", target_ref=user.login_id))
+        ended = uow.identity.end_sessions(user.id, "otp.reset", tools.clock.now())
+        uow.audit.record(actor, AuditEvent(action="otp.reset", target_type="user", target_ref=user.login_id,
+                                           details={"sessions_ended": ended}))
         uow.commit()
     return NewCredentials(user.login_id, None, enrolment)
 
@@ -234,8 +242,8 @@ def _role_change(uow: UnitOfWork, actor: Actor, tools: AuthTools, login_id: str,
         user = _user(uow, login_id, lock=True)
         if role not in uow.identity.roles():
             raise ValidationError(f"不明なロールです: {role}", field="role")
-        if not grant and role == ADMIN_ROLE and user.login_id == actor.user_id:
-            raise ConflictError("自分自身から管理者ロールは外せません")
+        if user.login_id == actor.user_id:
+            raise ConflictError("自分自身のロールは変更できません（別の管理者が行います）")
         changed = (uow.identity.grant(user.id, role, by=actor.user_id, now=tools.clock.now()) if grant
                    else uow.identity.revoke(user.id, role))
         uow.audit.record(actor, AuditEvent(action="user.grant" if grant else "user.revoke", target_type="user",

@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import secrets
 from dataclasses import dataclass, field
+from datetime import datetime
 
 from core.domain.identity import AuthPolicy, SessionRecord, User
 from core.errors import NozeiError, ValidationError
@@ -76,15 +77,34 @@ def load_policy(uow: UnitOfWork) -> AuthPolicy:
     return AuthPolicy.from_settings(uow.settings.get("auth_policy"))
 
 
-def _terminal_actor(login_id: str | None, terminal_id: str, client: str | None) -> Actor:
-    return Actor(user_id=login_id or "-", terminal_id=terminal_id, client_address=client)
+def _safe_login_id(login_id: str) -> str | None:
+    """The id as typed if it can be an id at all; otherwise None (never logged: it may be a password)."""
+    value = login_id.strip()
+    if 1 <= len(value) <= 64 and value.isascii() and all(c.isalnum() or c in "._-" for c in value):
+        return value
+    return None
 
 
-def _fail(uow: UnitOfWork, actor: Actor, action: str, reason: str, login_id: str) -> AuthFailed:
-    uow.audit.record(actor, AuditEvent(action=action, outcome="denied",
-                                       details={"login_id": login_id[:64], "reason": reason}))
+def _fail(uow: UnitOfWork, actor: Actor, action: str, reason: str, known_id: str | None) -> AuthFailed:
+    """Record the failure (the typed id only when it names a real user) and commit it."""
+    details: dict[str, object] = {"reason": reason}
+    if known_id is not None:
+        details["login_id"] = known_id
+    uow.audit.record(actor, AuditEvent(action=action, outcome="denied", details=details))
     uow.commit()
     return AuthFailed()
+
+
+def _count_failure(uow: UnitOfWork, tools: AuthTools, actor: Actor, user: User, now: datetime) -> None:
+    """One more consecutive failure; at the threshold the account locks."""
+    failures = user.failed_count + 1
+    if failures >= tools.policy.lockout_failures:
+        uow.identity.update_user(user.id, failed_count=0, locked_until=now + tools.policy.lockout, updated_at=now)
+        uow.audit.record(actor, AuditEvent(action="login.lockout", outcome="denied",
+                                           details={"login_id": user.login_id,
+                                                    "minutes": tools.policy.lockout_minutes}))
+    else:
+        uow.identity.update_user(user.id, failed_count=failures, updated_at=now)
 
 
 def _change_reason(user: User, tools: AuthTools) -> str | None:
@@ -103,7 +123,7 @@ def _actor(uow: UnitOfWork, user: User, session: SessionRecord, restricted: bool
 
 
 def _match_step(tools: AuthTools, user: User, code: str) -> int | None:
-    if user.otp_secret is None or not (len(code) == 6 and code.isdigit()):
+    if user.otp_secret is None or not (len(code) == 6 and code.isascii() and code.isdigit()):
         return None
     now_step = tools.otp.step_at(tools.clock.now())
     for step in (now_step - 1, now_step, now_step + 1):
@@ -114,39 +134,36 @@ def _match_step(tools: AuthTools, user: User, code: str) -> int | None:
 
 def authenticate(uow: UnitOfWork, tools: AuthTools, *, login_id: str, password: str, otp_code: str,
                  terminal_id: str, client_address: str | None = None) -> LoginResult:
-    """Check terminal, lockout, password and OTP; open a session or raise :class:`AuthFailed`."""
+    """Check terminal, lockout, password and OTP; open a session or raise :class:`AuthFailed`.
+
+    Every path does one password hash check, so the time taken does not tell
+    an unknown, disabled or locked account from a wrong password.
+    """
     now = tools.clock.now()
     code = normalize_password(otp_code).strip()
+    safe_id = _safe_login_id(login_id)
     with uow:
         tools.policy = load_policy(uow)
-        actor = _terminal_actor(login_id, terminal_id, client_address)
-        terminal = uow.identity.terminal(terminal_id)
-        if terminal is None or terminal.disabled:
-            raise _fail(uow, actor, "login.failure", "terminal", login_id)
-        user = uow.identity.user_by_login(login_id, lock=True)
+        actor = Actor(user_id=safe_id or "-", terminal_id=terminal_id[:64], client_address=client_address)
+        user = uow.identity.user_by_login(safe_id, lock=True) if safe_id is not None else None
+        known = user.login_id if user is not None else None
         if user is None:
-            tools.hasher.verify(tools.dummy_hash(), password)  # same work as a real check
-            raise _fail(uow, actor, "login.failure", "unknown_user", login_id)
-        if user.disabled:
-            raise _fail(uow, actor, "login.failure", "disabled", login_id)
-        if user.locked_until is not None and user.locked_until > now:
-            raise _fail(uow, actor, "login.failure", "locked", login_id)
+            actor = Actor(user_id="-", terminal_id=terminal_id[:64], client_address=client_address)
+        terminal = uow.identity.terminal(terminal_id)
+        if terminal is None or terminal.disabled or user is None or user.disabled or (
+                user.locked_until is not None and user.locked_until > now):
+            tools.hasher.verify(tools.dummy_hash(), password)  # the same work as a real check
+            reason = ("terminal" if terminal is None or terminal.disabled else "unknown_user" if user is None
+                      else "disabled" if user.disabled else "locked")
+            raise _fail(uow, actor, "login.failure", reason, known)
         password_ok = tools.hasher.verify(user.password_hash, normalize_password(password))
         step = _match_step(tools, user, code)
         if password_ok and step is not None and step <= user.otp_last_step:
-            uow.identity.update_user(user.id, failed_count=user.failed_count + 1, updated_at=now)
-            raise _fail(uow, actor, "login.otp_replay", "otp_replay", login_id)
+            _count_failure(uow, tools, actor, user, now)
+            raise _fail(uow, actor, "login.otp_replay", "otp_replay", known)
         if not password_ok or step is None:
-            failures = user.failed_count + 1
-            if failures >= tools.policy.lockout_failures:
-                uow.identity.update_user(user.id, failed_count=0, locked_until=now + tools.policy.lockout,
-                                         updated_at=now)
-                uow.audit.record(actor, AuditEvent(action="login.lockout", outcome="denied",
-                                                   details={"login_id": login_id,
-                                                            "minutes": tools.policy.lockout_minutes}))
-            else:
-                uow.identity.update_user(user.id, failed_count=failures, updated_at=now)
-            raise _fail(uow, actor, "login.failure", "password" if not password_ok else "otp", login_id)
+            _count_failure(uow, tools, actor, user, now)
+            raise _fail(uow, actor, "login.failure", "password" if not password_ok else "otp", known)
         values: dict[str, object] = {"failed_count": 0, "locked_until": None, "otp_last_step": step,
                                      "updated_at": now}
         if tools.hasher.needs_rehash(user.password_hash):
@@ -165,10 +182,41 @@ def authenticate(uow: UnitOfWork, tools: AuthTools, *, login_id: str, password: 
     return LoginResult(session.id, result_actor, user.display_name, reason is not None, reason)
 
 
-def _end(uow: UnitOfWork, actor: Actor, session_id: str, reason: str, action: str, now: object) -> None:
+def _end(uow: UnitOfWork, actor: Actor, session_id: str, reason: str, action: str, now: datetime) -> None:
     uow.identity.update_session(session_id, ended_at=now, end_reason=reason)
     uow.audit.record(actor, AuditEvent(action=action, details={"reason": reason}))
     uow.commit()
+
+
+_ENDED_MESSAGES = {
+    "disabled": "利用が停止されました。管理者に連絡してください",
+    "user.disable": "利用が停止されました。管理者に連絡してください",
+    "user.reset_password": "管理者がパスワードを再設定しました。もう一度ログインしてください",
+    "otp.reset": "管理者が確認コードの秘密鍵を再発行しました。もう一度ログインしてください",
+    "locked_out": "ロックアウトされました。管理者に連絡してください",
+}
+
+
+def _live(uow: UnitOfWork, tools: AuthTools, session_id: str, now: datetime, *,
+          lock_user: bool = False) -> tuple[SessionRecord, User, Actor]:
+    """The session and its user, or SessionEnded (ended, user disabled, absolute limit reached)."""
+    session = uow.identity.session(session_id, lock=True)
+    if session is None or session.ended_at is not None:
+        reason = session.end_reason if session is not None else None
+        raise SessionEnded(_ENDED_MESSAGES.get(reason or "", "セッションは終了しています。もう一度ログインしてください"))
+    user = uow.identity.user(session.user_id, lock=lock_user)
+    assert user is not None
+    actor = _actor(uow, user, session, restricted=_change_reason(user, tools) is not None)
+    if user.disabled:
+        _end(uow, actor, session_id, "disabled", "session.expired", now)
+        raise SessionEnded("利用が停止されました。管理者に連絡してください")
+    if user.locked_until is not None and user.locked_until > now:
+        _end(uow, actor, session_id, "locked_out", "session.expired", now)
+        raise SessionEnded("ロックアウトされました。管理者に連絡してください")
+    if now - session.started_at >= tools.policy.absolute:
+        _end(uow, actor, session_id, "absolute", "session.expired", now)
+        raise SessionEnded(f"連続利用の上限（{tools.policy.absolute_hours}時間）に達しました。もう一度ログインしてください")
+    return session, user, actor
 
 
 def check_session(uow: UnitOfWork, tools: AuthTools, session_id: str) -> Actor:
@@ -176,18 +224,7 @@ def check_session(uow: UnitOfWork, tools: AuthTools, session_id: str) -> Actor:
     now = tools.clock.now()
     with uow:
         tools.policy = load_policy(uow)
-        session = uow.identity.session(session_id, lock=True)
-        if session is None or session.ended_at is not None:
-            raise SessionEnded("セッションは終了しています。もう一度ログインしてください")
-        user = uow.identity.user(session.user_id)
-        assert user is not None
-        actor = _actor(uow, user, session, restricted=_change_reason(user, tools) is not None)
-        if user.disabled:
-            _end(uow, actor, session_id, "disabled", "session.expired", now)
-            raise SessionEnded("利用が停止されました。管理者に連絡してください")
-        if now - session.started_at >= tools.policy.absolute:
-            _end(uow, actor, session_id, "absolute", "session.expired", now)
-            raise SessionEnded(f"連続利用の上限（{tools.policy.absolute_hours}時間）に達しました。もう一度ログインしてください")
+        session, _user, actor = _live(uow, tools, session_id, now)
         if session.locked:
             raise SessionLocked("画面はロックされています。パスワードを入力してください")
         if now - session.last_seen_at >= tools.policy.idle:
@@ -200,32 +237,26 @@ def check_session(uow: UnitOfWork, tools: AuthTools, session_id: str) -> Actor:
         return actor
 
 
+def _wrong_password(uow: UnitOfWork, tools: AuthTools, actor: Actor, user: User, session_id: str,
+                    action: str, now: datetime) -> NozeiError:
+    """A wrong password inside a session counts toward lockout; the lockout ends the session."""
+    _count_failure(uow, tools, actor, user, now)
+    if user.failed_count + 1 >= tools.policy.lockout_failures:
+        _end(uow, actor, session_id, "locked_out", "session.expired", now)
+        return SessionEnded("ロックアウトされました。管理者に連絡してください")
+    uow.audit.record(actor, AuditEvent(action=action, outcome="denied", details={"reason": "password"}))
+    uow.commit()
+    return AuthFailed()
+
+
 def unlock_session(uow: UnitOfWork, tools: AuthTools, session_id: str, password: str) -> Actor:
     """Re-enter the password after an idle lock; failures count toward lockout."""
     now = tools.clock.now()
     with uow:
         tools.policy = load_policy(uow)
-        session = uow.identity.session(session_id, lock=True)
-        if session is None or session.ended_at is not None:
-            raise SessionEnded("セッションは終了しています。もう一度ログインしてください")
-        user = uow.identity.user(session.user_id, lock=True)
-        assert user is not None
-        actor = _actor(uow, user, session, restricted=True)
-        if user.disabled or (user.locked_until is not None and user.locked_until > now):
-            _end(uow, actor, session_id, "disabled" if user.disabled else "locked_out", "session.expired", now)
-            raise SessionEnded("このセッションは終了しました。管理者に連絡してください")
+        _session, user, actor = _live(uow, tools, session_id, now, lock_user=True)
         if not tools.hasher.verify(user.password_hash, normalize_password(password)):
-            failures = user.failed_count + 1
-            if failures >= tools.policy.lockout_failures:
-                uow.identity.update_user(user.id, failed_count=0, locked_until=now + tools.policy.lockout)
-                uow.audit.record(actor, AuditEvent(action="login.lockout", outcome="denied",
-                                                   details={"login_id": user.login_id}))
-                _end(uow, actor, session_id, "locked_out", "session.expired", now)
-                raise SessionEnded("ロックアウトされました。管理者に連絡してください")
-            uow.identity.update_user(user.id, failed_count=failures)
-            uow.audit.record(actor, AuditEvent(action="session.unlock", outcome="denied"))
-            uow.commit()
-            raise AuthFailed()
+            raise _wrong_password(uow, tools, actor, user, session_id, "session.unlock", now)
         uow.identity.update_user(user.id, failed_count=0)
         uow.identity.update_session(session_id, locked=False, last_seen_at=now)
         uow.audit.record(actor, AuditEvent(action="session.unlock"))
@@ -238,16 +269,13 @@ def change_password(uow: UnitOfWork, tools: AuthTools, session_id: str, *, curre
     now = tools.clock.now()
     with uow:
         tools.policy = load_policy(uow)
-        session = uow.identity.session(session_id, lock=True)
-        if session is None or session.ended_at is not None or session.locked:
-            raise SessionEnded("セッションが有効ではありません")
-        user = uow.identity.user(session.user_id, lock=True)
-        assert user is not None
-        actor = _actor(uow, user, session, restricted=True)
+        session, user, actor = _live(uow, tools, session_id, now, lock_user=True)
+        if session.locked or now - session.last_seen_at >= tools.policy.idle:
+            raise SessionLocked("画面はロックされています。パスワードを入力してください")
         if not tools.hasher.verify(user.password_hash, normalize_password(current)):
-            uow.audit.record(actor, AuditEvent(action="password.change", outcome="denied",
-                                               details={"reason": "current_password"}))
-            uow.commit()
+            error = _wrong_password(uow, tools, actor, user, session_id, "password.change", now)
+            if isinstance(error, SessionEnded):
+                raise error
             raise ValidationError("現在のパスワードが正しくありません", field="current")
         password = check_password(new, login_id=user.login_id, display_name=user.display_name)
         recent = [user.password_hash, *uow.identity.password_history(user.id, tools.policy.password_history)]
@@ -256,7 +284,8 @@ def change_password(uow: UnitOfWork, tools: AuthTools, session_id: str, *, curre
                                   field="password")
         uow.identity.add_password_history(user.id, user.password_hash, now)
         uow.identity.update_user(user.id, password_hash=tools.hasher.hash(password), password_changed_at=now,
-                                 must_change_password=False, updated_at=now)
+                                 must_change_password=False, failed_count=0, updated_at=now)
+        uow.identity.update_session(session_id, last_seen_at=now)
         uow.audit.record(actor, AuditEvent(action="password.change"))
         uow.commit()
 

@@ -8,13 +8,14 @@ number before anything is returned (fail closed).
 
 from __future__ import annotations
 
+import re
 from dataclasses import dataclass, fields
 
 from core.domain.taxpayer import Taxpayer
 from core.errors import NotFound, ValidationError
 from core.identifiers import mask_my_number
 from core.ports import AuditEvent, UnitOfWork
-from core.security.permissions import Actor, Permission
+from core.security.permissions import Actor, Permission, require
 from core.services.registry import service
 
 __all__ = ["TaxpayerView", "view_taxpayer", "reveal_my_number", "is_flagged"]
@@ -28,6 +29,9 @@ class TaxpayerView:
     my_number_masked: str | None
     has_my_number: bool
     can_reveal: bool
+
+    def __repr__(self) -> str:
+        return f"TaxpayerView(atena_no={self.taxpayer.atena_no!r}, can_reveal={self.can_reveal})"
 
 
 def is_flagged(uow: UnitOfWork, t: Taxpayer) -> bool:
@@ -61,8 +65,18 @@ def view_taxpayer(uow: UnitOfWork, actor: Actor, taxpayer_id: int) -> TaxpayerVi
     )
 
 
+_DIGIT_RUN = re.compile(r"[0-9０-９][0-9０-９\s\-－]{6,}[0-9０-９]")
+
+
+def _masked_purpose(purpose: str) -> str:
+    """The purpose as logged: long digit runs (numbers of people) are masked."""
+    return _DIGIT_RUN.sub("＊", purpose)
+
+
 @service(Permission.MYNUMBER_VIEW)
 def reveal_my_number(uow: UnitOfWork, actor: Actor, taxpayer_id: int, purpose: str) -> str:
+    """Needs ``mynumber.view`` and ``taxpayer.view``; the purpose is logged (digits masked)."""
+    require(actor, Permission.TAXPAYER_VIEW)
     purpose = purpose.strip()
     if not purpose:
         raise ValidationError("個人番号を表示する目的を入力してください", field="purpose")
@@ -73,6 +87,6 @@ def reveal_my_number(uow: UnitOfWork, actor: Actor, taxpayer_id: int, purpose: s
         if t.my_number is None:
             raise NotFound("この宛名には個人番号が登録されていません")
         uow.audit.record(actor, AuditEvent(action="mynumber.reveal", target_type="taxpayer",
-                                           target_ref=t.atena_no, details={"purpose": purpose}))
+                                           target_ref=t.atena_no, details={"purpose": _masked_purpose(purpose)}))
         uow.commit()
         return t.my_number

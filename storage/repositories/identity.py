@@ -166,5 +166,12 @@ class SqlIdentityRepository:
         row = self._conn.execute(query).one_or_none()
         return self._to_session(row) if row is not None else None
 
+    def end_sessions(self, user_id: int, reason: str, now: datetime) -> int:
+        """End every open session of a user (disable, credential resets)."""
+        result = self._conn.execute(
+            update(sessions).where(sessions.c.user_id == user_id, sessions.c.ended_at.is_(None))
+            .values(ended_at=now, end_reason=reason))
+        return int(result.rowcount or 0)
+
     def update_session(self, session_id: str, **values: Any) -> None:
         self._conn.execute(update(sessions).where(sessions.c.id == session_id).values(**values))

@@ -279,3 +279,68 @@ class TestRehash:
         with ready.reading() as conn:
             after = conn.execute(select(users.c.password_hash).where(users.c.login_id == "clerk01")).scalar_one()
         assert before != after and "t=2" in after and "m=2048" in after
+
+
+class TestHardening:
+    """Regressions for what a security review of the login code found."""
+
+    def test_a_code_in_non_ascii_digits_is_an_ordinary_counted_failure(self, ready, tools) -> None:
+        with pytest.raises(AuthFailed):
+            login(ready, tools, otp="١٢٣٤٥٦")
+        assert actions(ready)[-1] == ("login.failure", "denied")
+        with ready.reading() as conn:
+            assert conn.execute(select(users.c.failed_count).where(users.c.login_id == "clerk01")).scalar_one() == 1
+
+    def test_disabling_ends_open_sessions_and_enabling_does_not_revive_them(self, ready, tools, clock) -> None:
+        sid = login(ready, tools).session_id
+        clock.advance(seconds=31)
+        admin_actor = login(ready, tools, login_id="admin01").actor
+        admin.disable_user(ready.uow(), admin_actor, "clerk01")
+        admin.enable_user(ready.uow(), admin_actor, "clerk01")
+        with pytest.raises(SessionEnded, match="利用が停止"):
+            check_session(ready.uow(), tools, sid)
+
+    @pytest.mark.parametrize("reset", ["reset_password", "reset_otp"])
+    def test_a_credential_reset_ends_open_sessions(self, ready, tools, clock, reset) -> None:
+        sid = login(ready, tools).session_id
+        clock.advance(seconds=31)
+        admin_actor = login(ready, tools, login_id="admin01").actor
+        getattr(admin, reset)(ready.uow(), admin_actor, tools, "clerk01")
+        with pytest.raises(SessionEnded, match="再"):
+            check_session(ready.uow(), tools, sid)
+
+    def test_wrong_current_passwords_count_toward_lockout(self, ready, tools) -> None:
+        sid = login(ready, tools).session_id
+        for _ in range(4):
+            with pytest.raises(ValidationError):
+                change_password(ready.uow(), tools, sid, current="wrong password!", new=NEW_PASSWORD)
+        with pytest.raises(SessionEnded, match="ロックアウト"):
+            change_password(ready.uow(), tools, sid, current="wrong password!", new=NEW_PASSWORD)
+
+    def test_a_session_past_its_absolute_limit_cannot_change_the_password(self, ready, tools, clock) -> None:
+        sid = login(ready, tools).session_id
+        clock.advance(hours=10)
+        with pytest.raises(SessionEnded):
+            change_password(ready.uow(), tools, sid, current=PASSWORD, new=NEW_PASSWORD)
+
+    def test_replayed_codes_lock_the_account_like_any_failure(self, ready, tools) -> None:
+        used = code(tools)
+        login(ready, tools, otp=used)
+        for _ in range(5):
+            with pytest.raises(AuthFailed):
+                login(ready, tools, otp=used)
+        assert ("login.lockout", "denied") in actions(ready)
+
+    @pytest.mark.parametrize("typed", ["MySecretPass-2026!", "x" * 300, "山田太郎"])
+    def test_an_id_that_is_no_user_is_never_written_to_the_log(self, ready, tools, typed) -> None:
+        with pytest.raises(AuthFailed):
+            login(ready, tools, login_id=typed)
+        with ready.reading() as conn:
+            last = conn.execute(select(audit_events).order_by(audit_events.c.seq.desc()).limit(1)).one()
+        assert (last.action, last.user_id) == ("login.failure", "-")
+        assert typed not in last.details and "unknown_user" in last.details
+
+    def test_an_administrator_cannot_change_their_own_roles(self, ready, tools) -> None:
+        admin_actor = login(ready, tools, login_id="admin01").actor
+        with pytest.raises(Exception, match="自分自身のロール"):
+            admin.grant_role(ready.uow(), admin_actor, tools, "admin01", "mynumber")

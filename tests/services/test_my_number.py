@@ -69,3 +69,15 @@ class TestMyNumberVisibility:
             uow.commit()
         view_taxpayer(store.uow(), CLERK, flagged)
         assert '"flagged":true' in events(store)[-1].details
+
+
+class TestRevealHardening:
+    def test_revealing_also_needs_taxpayer_view(self, store: Store, tid: int) -> None:
+        only_mynumber = Actor("adm", frozenset({"mynumber.view", "admin.users"}))
+        with pytest.raises(PermissionDenied, match="taxpayer.view"):
+            reveal_my_number(store.uow(), only_mynumber, tid, "確認")
+
+    def test_numbers_typed_into_the_purpose_are_masked_in_the_log(self, store: Store, tid: int) -> None:
+        reveal_my_number(store.uow(), MN_CLERK, tid, "番号 1234 5678 9018 の照合、電話 090-1111-2222")
+        details = events(store)[-1].details
+        assert "1234 5678 9018" not in details and "090-1111-2222" not in details and "照合" in details

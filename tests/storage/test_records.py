@@ -193,3 +193,17 @@ class TestConcurrentAllocation:
         with store.engine.connect() as conn:
             allocated = conn.execute(select(payments.c.allocated_amount).where(payments.c.id == pid)).scalar_one()
         assert allocated == 800 and len(errors) == 2
+
+
+class TestAuditMirrorQueue:
+    def test_events_of_a_rolled_back_transaction_are_never_mirrored(self, store: Store) -> None:
+        from core.ports import AuditEvent
+        from core.security.permissions import Actor
+
+        with store.uow() as uow:
+            uow.audit.record(Actor("u1"), AuditEvent(action="taxpayer.search"))
+            uow.rollback()
+            uow.audit.record(Actor("u1"), AuditEvent(action="taxpayer.view"))
+            uow.connection.commit()
+            rows = uow.audit.committed()  # type: ignore[attr-defined]
+        assert [r["action"] for r in rows] == ["taxpayer.view"] and rows[0]["seq"] == 1

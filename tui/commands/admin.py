@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import argparse
-import getpass
 import os
 from collections.abc import Callable
 
@@ -16,7 +15,7 @@ from core.text.width import pad
 from core.services.auth import AuthTools, authenticate, change_password, logout
 from storage.store import Store
 from tui import compose
-from tui.commands.login import client_address, operator_session
+from tui.commands.login import ask, client_address, operator_session
 from tui.commands.setup import print_enrolment
 from tui.i18n import _
 
@@ -112,20 +111,25 @@ def _terminal_disable(store: Store, actor: Actor, tools: AuthTools, args: argpar
 
 
 def _passwd(config: Config, args: argparse.Namespace) -> int:
-    """Change one's own password (also the way through a forced change)."""
+    """Change one's own password (also the way through a forced change).
+
+    Everything is asked before the login, so a one-time code is never spent on
+    a run that then waits (``NOZEI_NEW_PASSWORD`` for scripted runs).
+    """
+    login_id = ask("NOZEI_USER", _("ログインID: "), secret=False).strip()
+    current = ask("NOZEI_PASSWORD", _("現在のパスワード: "), secret=True)
+    new = ask("NOZEI_NEW_PASSWORD", _("新しいパスワード（12文字以上）: "), secret=True)
+    again = os.environ.get("NOZEI_NEW_PASSWORD") or ask("NOZEI_NEW_PASSWORD", _("新しいパスワード（確認）: "),
+                                                         secret=True)
+    if new != again:
+        raise ValidationError(_("確認のパスワードが一致しません"))
+    otp = ask("NOZEI_OTP", _("確認コード（6桁）: "), secret=True)
     store = compose.open_wired(config)
     tools = compose.auth_tools()
     try:
-        login_id = os.environ.get("NOZEI_USER") or input(_("ログインID: ")).strip()
-        current = os.environ.get("NOZEI_PASSWORD") or getpass.getpass(_("現在のパスワード: "))
-        otp = os.environ.get("NOZEI_OTP") or getpass.getpass(_("確認コード（6桁）: "))
         result = authenticate(store.uow(), tools, login_id=login_id, password=current, otp_code=otp,
                               terminal_id=config.terminal_id, client_address=client_address())
         try:
-            new = os.environ.get("NOZEI_NEW_PASSWORD") or getpass.getpass(_("新しいパスワード（12文字以上）: "))
-            again = os.environ.get("NOZEI_NEW_PASSWORD") or getpass.getpass(_("新しいパスワード（確認）: "))
-            if new != again:
-                raise ValidationError(_("確認のパスワードが一致しません"))
             change_password(store.uow(), tools, result.session_id, current=current, new=new)
             print(_("パスワードを変更しました"))
         finally:

@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import getpass
 import os
+import sys
 from collections.abc import Iterator
 from contextlib import contextmanager
 
@@ -19,25 +20,28 @@ from storage.store import Store
 from tui import compose
 from tui.i18n import _
 
-__all__ = ["operator_session", "client_address"]
+__all__ = ["operator_session", "client_address", "ask"]
 
 
 def client_address() -> str | None:
     return os.environ.get("SSH_CLIENT", "").split(" ")[0] or None
 
 
-def _ask(env: str, prompt: str, *, secret: bool) -> str:
+def ask(env: str, prompt: str, *, secret: bool) -> str:
+    """The value from ``env``, or typed at the terminal; never waits on a non-terminal."""
     value = os.environ.get(env)
     if value:
         return value
+    if not sys.stdin.isatty():
+        raise NozeiError(_("端末から入力できません。環境変数 {env} を設定してください").format(env=env))
     return getpass.getpass(prompt) if secret else input(prompt)
 
 
 @contextmanager
 def operator_session(store: Store, config: Config, tools: AuthTools) -> Iterator[Actor]:
-    login_id = _ask("NOZEI_USER", _("ログインID: "), secret=False).strip()
-    password = _ask("NOZEI_PASSWORD", _("パスワード: "), secret=True)
-    otp = _ask("NOZEI_OTP", _("確認コード（6桁）: "), secret=True)
+    login_id = ask("NOZEI_USER", _("ログインID: "), secret=False).strip()
+    password = ask("NOZEI_PASSWORD", _("パスワード: "), secret=True)
+    otp = ask("NOZEI_OTP", _("確認コード（6桁）: "), secret=True)
     result = authenticate(store.uow(), tools, login_id=login_id, password=password, otp_code=otp,
                           terminal_id=config.terminal_id, client_address=client_address())
     try:
