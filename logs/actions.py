@@ -22,6 +22,7 @@ __all__ = [
     "MYNUMBER_REVEAL",
     "PERMISSION_DENIED",
     "USER_ADD",
+    "USER_LIST",
     "USER_DISABLE",
     "USER_ENABLE",
     "USER_UNLOCK",
@@ -64,6 +65,7 @@ PERMISSION_DENIED = "permission.denied"
 
 # 管理
 USER_ADD = "user.add"
+USER_LIST = "user.list"
 USER_DISABLE = "user.disable"
 USER_ENABLE = "user.enable"
 USER_UNLOCK = "user.unlock"
@@ -102,6 +104,7 @@ ACTIONS: dict[str, str] = {
     MYNUMBER_REVEAL: "個人番号の表示",
     PERMISSION_DENIED: "権限なしによる拒否",
     USER_ADD: "利用者の登録",
+    USER_LIST: "利用者一覧の表示",
     USER_DISABLE: "利用者の無効化",
     USER_ENABLE: "利用者の有効化",
     USER_UNLOCK: "利用者のロック解除",

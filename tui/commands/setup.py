@@ -33,9 +33,13 @@ def _run(config: Config, args: argparse.Namespace) -> int:
     from tui.app import NozeiApp
 
     store, context = compose.open_context(config)
+    services = compose.SessionServices(store, compose.auth_tools(), config.terminal_id)
+    app = NozeiApp(context, services)
     try:
-        NozeiApp(context, compose.SessionServices(store, compose.auth_tools(), config.terminal_id)).run()
+        app.run()
     finally:
+        if app.session_id is not None:  # quitting while signed in ends the session
+            services.logout(app.session_id)
         compose.checkpoint(store, "shutdown")
         store.close()
     return 0
