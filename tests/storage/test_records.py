@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import threading
+from collections.abc import Callable
 from dataclasses import replace
 from datetime import date
 
@@ -137,6 +138,21 @@ class TestPaymentConstraints:
             assert uow.payments.unallocated(pid) == 300
 
 
+def _race(count: int, work: Callable[[], None]) -> None:
+    """Start ``count`` threads together on ``work`` and wait for all of them."""
+    barrier = threading.Barrier(count)
+
+    def run() -> None:
+        barrier.wait()
+        work()
+
+    threads = [threading.Thread(target=run) for _ in range(count)]
+    for t in threads:
+        t.start()
+    for t in threads:
+        t.join()
+
+
 @pytest.mark.parametrize("backend", [pytest.param("postgresql", marks=pytest.mark.pg)], indirect=True)
 class TestConcurrentAllocation:
     def test_racing_clerks_never_allocate_more_than_the_payment(self, store: Store) -> None:
@@ -145,11 +161,9 @@ class TestConcurrentAllocation:
             aid = uow.assessments.add(period(tid, amount=100_000))
             pid = uow.payments.add(_payment(amount=1_000))
             uow.commit()
-        barrier = threading.Barrier(8)
         outcomes: list[str] = []
 
         def clerk() -> None:
-            barrier.wait()
             try:
                 with store.uow() as uow:
                     uow.payments.allocate(pid, [Allocation(pid, aid, Component.HONZEI, 300, "v1", date(2025, 7, 1))])
@@ -158,11 +172,7 @@ class TestConcurrentAllocation:
             except (ConflictError, IntegrityError):
                 outcomes.append("refused")
 
-        threads = [threading.Thread(target=clerk) for _ in range(8)]
-        for t in threads:
-            t.start()
-        for t in threads:
-            t.join()
+        _race(8, clerk)
         with store.engine.connect() as conn:
             allocated = conn.execute(select(payments.c.allocated_amount).where(payments.c.id == pid)).scalar_one()
         with store.uow() as uow:
@@ -173,11 +183,9 @@ class TestConcurrentAllocation:
         with store.uow() as uow:
             pid = uow.payments.add(_payment(amount=1_000))
             uow.commit()
-        barrier = threading.Barrier(4)
         errors: list[Exception] = []
 
         def raw_update() -> None:
-            barrier.wait()
             try:
                 with store.engine.begin() as conn:
                     conn.execute(update(payments).where(payments.c.id == pid)
@@ -185,11 +193,7 @@ class TestConcurrentAllocation:
             except IntegrityError as exc:
                 errors.append(exc)
 
-        threads = [threading.Thread(target=raw_update) for _ in range(4)]
-        for t in threads:
-            t.start()
-        for t in threads:
-            t.join()
+        _race(4, raw_update)
         with store.engine.connect() as conn:
             allocated = conn.execute(select(payments.c.allocated_amount).where(payments.c.id == pid)).scalar_one()
         assert allocated == 800 and len(errors) == 2
