@@ -47,6 +47,10 @@ class TestImportRules:
         loaded = _top(_loaded_after_importing(_modules(package)))
         assert "tui" not in loaded and "textual" not in loaded
 
+    def test_storage_never_loads_logs_which_builds_on_it(self) -> None:
+        loaded = _top(_loaded_after_importing(_modules("storage")))
+        assert "logs" not in loaded and "structlog" not in loaded
+
     def test_no_module_outside_tui_names_tui_in_its_source(self) -> None:
         offenders = []
         for package in ("core", "storage", "logs"):
