@@ -26,10 +26,10 @@ truncated to the yen; the segments are summed, then truncated as above.
 
 Documented choices:
 
-- A payment starts a new segment on the next day even when the truncated base
-  does not change (e.g. 123,456 → 123,056, base 123,000 both): every payment is
-  visible in the segment list, and "a partial payment never increases the
-  延滞金" holds exactly despite per-segment yen truncation.
+- A payment that leaves the truncated base unchanged (e.g. 123,456 → 123,056,
+  base 123,000 both) is no change of base: no new segment starts. (Joining
+  keeps "a partial payment never increases the 延滞金" true: a lower base over
+  a split stretch truncates to no more than the old base over the whole.)
 - Stretches that accrue nothing — base under 2,000 円 (including a fully paid
   本税) or days inside an exemption — are not listed as segments. A listed
   segment may still have amount 0 when it is very short.
@@ -54,15 +54,15 @@ from core.money import truncate_to
 from core.rules.rates import DEFAULT_RATE_TABLE, RateTable
 
 __all__ = [
-    "BASE_UNIT",
     "BASE_FLOOR",
-    "TOTAL_UNIT",
-    "TOTAL_FLOOR",
+    "BASE_UNIT",
     "DAYS_IN_YEAR",
-    "Segment",
+    "TOTAL_FLOOR",
+    "TOTAL_UNIT",
     "EntaikinResult",
-    "one_month_elapsed",
+    "Segment",
     "compute_entaikin",
+    "one_month_elapsed",
 ]
 
 #: 20条の4の2②: the base is truncated to 1,000 円 …
@@ -237,7 +237,9 @@ def compute_entaikin(
         cuts.update((a, b + _ONE_DAY))
     points = sorted(c for c in cuts if first <= c <= stop)
 
-    segments: list[Segment] = []
+    # Pieces between cut points; a payment that leaves the truncated base where it
+    # was is no base change (326条②), so such pieces are joined again.
+    pieces: list[tuple[date, date, int, Decimal, bool]] = []
     for start, next_start in pairwise(points):
         if any(a <= start <= b for a, b in spans):  # 15条の9①
             continue
@@ -246,9 +248,20 @@ def compute_entaikin(
         if base < BASE_FLOOR:
             continue
         year_rates = rates.for_year(start.year)
-        rate = year_rates.within_month if start <= tier_end else year_rates.after_month
-        days = (next_start - start).days
-        segments.append(Segment(start, next_start - _ONE_DAY, days, base, rate, _yen(base, rate, days)))
+        lower = start <= tier_end
+        rate = year_rates.within_month if lower else year_rates.after_month
+        end = next_start - _ONE_DAY
+        if pieces:
+            p_start, p_end, p_base, p_rate, p_lower = pieces[-1]
+            if (p_end + _ONE_DAY == start and p_base == base and p_rate == rate and p_lower == lower
+                    and p_start.year == start.year):
+                pieces[-1] = (p_start, end, base, rate, lower)
+                continue
+        pieces.append((start, end, base, rate, lower))
+    segments = [
+        Segment(start, end, (end - start).days + 1, base, rate, _yen(base, rate, (end - start).days + 1))
+        for start, end, base, rate, _lower in pieces
+    ]
 
     raw_total = sum(s.amount for s in segments)
     total = truncate_to(raw_total, TOTAL_UNIT)  # 20条の4の2⑤

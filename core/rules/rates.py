@@ -26,14 +26,14 @@ from typing import Any
 from core.errors import NozeiError, ValidationError
 
 __all__ = [
-    "STATUTORY_WITHIN_MONTH",
-    "STATUTORY_AFTER_MONTH",
-    "STATUTORY_REFUND_INTEREST",
-    "MissingRate",
-    "YearRates",
-    "RateTable",
     "DEFAULT_RATES",
     "DEFAULT_RATE_TABLE",
+    "STATUTORY_AFTER_MONTH",
+    "STATUTORY_REFUND_INTEREST",
+    "STATUTORY_WITHIN_MONTH",
+    "MissingRate",
+    "RateTable",
+    "YearRates",
 ]
 
 #: 326条①: up to the day one month has elapsed after the 納期限.
@@ -69,7 +69,7 @@ class MissingRate(NozeiError):
 
 def _as_rate(value: object, name: str, year: object) -> Decimal:
     """A finite Decimal percent from a Decimal, int or numeric string (float refused)."""
-    if isinstance(value, bool) or isinstance(value, float):
+    if isinstance(value, (bool, float)):
         raise ValidationError(f"{year}年の{_LABELS[name]}は文字列か整数で指定してください", field=name)
     if isinstance(value, Decimal):
         rate = value

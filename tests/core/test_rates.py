@@ -82,7 +82,7 @@ class TestImmutability:
         with pytest.raises(TypeError):
             DEFAULT_RATE_TABLE[2027] = DEFAULT_RATE_TABLE[2026]  # type: ignore[index]
         with pytest.raises(AttributeError):
-            DEFAULT_RATE_TABLE[2026].within_month = Decimal("0")  # type: ignore[misc]
+            DEFAULT_RATE_TABLE[2026].within_month = Decimal(0)  # type: ignore[misc]
 
     def test_with_year_returns_a_new_table_adding_or_replacing_a_row(self) -> None:
         row_2027 = YearRates(2027, Decimal("2.9"), Decimal("9.2"), Decimal("1.4"))

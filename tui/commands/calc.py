@@ -1,0 +1,127 @@
+"""``nozei calc entaikin`` — a clerk's 延滞金 calculator (SPEC §4.3, 地方税法326条).
+
+No login, no database, no personal data: the amounts and dates typed on the
+command line go into :func:`core.rules.entaikin.compute_entaikin` with the
+seeded rate table, and the result is printed with every segment (or as JSON
+with ``--json``). Bad input raises :class:`core.errors.ValidationError`, which
+the CLI prints as ``nozei: …`` with exit status 2.
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import re
+import unicodedata
+from datetime import date
+from typing import Any
+
+from core.config import Config
+from core.dates import format_wareki, parse_date
+from core.errors import ValidationError
+from core.money import format_yen
+from core.rules.entaikin import EntaikinResult, compute_entaikin
+from core.rules.rates import DEFAULT_RATE_TABLE
+from core.text.width import display_width, pad
+from tui.i18n import _
+
+__all__ = ["parse_payment", "parse_yen", "register", "result_json"]
+
+_YEN_RE = re.compile(r"\d{1,3}(?:,\d{3})+|\d+", re.ASCII)
+
+
+def parse_yen(text: str, *, option: str) -> int:
+    """``"1,234"``, ``"1234"``, ``"１，２３４円"`` → 1234; anything else is refused."""
+    cleaned = unicodedata.normalize("NFKC", text).strip().removesuffix("円").strip()
+    if not _YEN_RE.fullmatch(cleaned):
+        raise ValidationError(_("{option} の金額は0以上の整数（円）で入力してください: {value}").format(
+            option=option, value=text), field=option)
+    return int(cleaned.replace(",", ""))
+
+
+def _parse_day(text: str, *, option: str) -> date:
+    try:
+        return parse_date(text)
+    except ValidationError as exc:
+        raise ValidationError(_("{option} の日付が正しくありません（{reason}）: {value}").format(
+            option=option, reason=exc, value=text), field=option) from None
+
+
+def parse_payment(text: str) -> tuple[date, int]:
+    """``DATE:YEN`` (e.g. ``R7.8.15:400,000``) → ``(date, yen)``."""
+    day, sep, yen = unicodedata.normalize("NFKC", text).rpartition(":")
+    if not sep or not day.strip() or not yen.strip():
+        raise ValidationError(_("--payment は 日付:金額 の形で入力してください（例: 2025-08-15:400,000）: {value}")
+                              .format(value=text), field="--payment")
+    return _parse_day(day, option="--payment"), parse_yen(yen, option="--payment")
+
+
+def result_json(result: EntaikinResult) -> dict[str, Any]:
+    """``{"entaikin": int, "segments": [{"from", "to", "days", "base", "rate", "amount"}]}``; rate as a string."""
+    return {
+        "entaikin": result.total,
+        "segments": [
+            {"from": s.start.isoformat(), "to": s.end.isoformat(), "days": s.days, "base": s.base,
+             "rate": str(s.rate), "amount": s.amount}
+            for s in result.segments
+        ],
+    }
+
+
+def _wareki(day: date) -> str:
+    try:
+        return format_wareki(day, short=True)
+    except ValueError:  # before 大正: no era to show
+        return day.isoformat()
+
+
+def _right(text: str, width: int) -> str:
+    return " " * max(0, width - display_width(text)) + text
+
+
+def _print_human(result: EntaikinResult, amount: int, due: date, paid: date,
+                 payments: list[tuple[date, int]]) -> None:
+    print(_("延滞金の計算（地方税法326条）"))
+    print(f"  {_('本税額')}: {format_yen(amount)}  {_('納期限')}: {_wareki(due)}  {_('納付日')}: {_wareki(paid)}")
+    for day, yen in sorted(payments):
+        print(f"  {_('一部納付')}: {_wareki(day)} {format_yen(yen)}")
+    if result.segments:
+        widths = (24, 6, 14, 7, 12)
+        head = (_("期間"), _("日数"), _("基礎額"), _("割合"), _("金額"))
+        print("  " + pad(head[0], widths[0]) + "".join(_right(h, w) for h, w in zip(head[1:], widths[1:])))
+        for s in result.segments:
+            cells = (f"{s.days:,}", format_yen(s.base), f"{s.rate}%", format_yen(s.amount))
+            span = f"{_wareki(s.start)}〜{_wareki(s.end)}"
+            print("  " + pad(span, widths[0]) + "".join(_right(c, w) for c, w in zip(cells, widths[1:])))
+        print(f"  {_('各期間の合計')}: {format_yen(result.raw_total)}")
+    else:
+        print(f"  {_('延滞金が生じる期間はありません')}")
+    print(f"{_('延滞金（総額）')}: {format_yen(result.total)}")
+    if result.total == 0 and result.raw_total > 0:
+        print(f"  {_('1,000円未満のため0円です（地方税法20条の4の2⑤）')}")
+
+
+def _entaikin(config: Config, args: argparse.Namespace) -> int:
+    amount = parse_yen(args.amount, option="--amount")
+    due = _parse_day(args.due, option="--due")
+    paid = _parse_day(args.paid, option="--paid")
+    payments = [parse_payment(text) for text in args.payment]
+    result = compute_entaikin(amount=amount, due=due, until=paid, payments=payments, rates=DEFAULT_RATE_TABLE)
+    if args.json:
+        print(json.dumps(result_json(result), ensure_ascii=False, indent=2))
+    else:
+        _print_human(result, amount, due, paid, payments)
+    return 0
+
+
+def register(sub: argparse._SubParsersAction[argparse.ArgumentParser]) -> None:
+    calc = sub.add_parser("calc", help=_("計算機（ログイン不要・個人情報なし）"))
+    calc_sub = calc.add_subparsers(dest="calc_command", required=True)
+    entaikin = calc_sub.add_parser("entaikin", help=_("延滞金を計算し、期間ごとの内訳を表示する"))
+    entaikin.add_argument("--amount", required=True, metavar="YEN", help=_("納期限時点の未納の本税額（円）"))
+    entaikin.add_argument("--due", required=True, metavar="DATE", help=_("納期限（例: 2025-06-30, R7.6.30）"))
+    entaikin.add_argument("--paid", required=True, metavar="DATE", help=_("納付日（この日まで延滞金がかかる）"))
+    entaikin.add_argument("--payment", action="append", default=[], metavar="DATE:YEN",
+                          help=_("本税の一部納付（日付:金額、繰り返し指定可）"))
+    entaikin.add_argument("--json", action="store_true", help=_("JSON で出力する"))
+    entaikin.set_defaults(handler=_entaikin)
