@@ -314,3 +314,26 @@ class TestNoHangingPrompts:
         monkeypatch.setattr("sys.stdin", __import__("io").StringIO(""))
         assert main(["--data-dir", str(data), "passwd"]) == 2
         assert "NOZEI_NEW_PASSWORD" in capsys.readouterr().err
+
+
+class TestRatesCommands:
+    def test_two_administrators_add_a_year_and_the_calculator_uses_it(
+        self, tmp_path: Path, capsys: pytest.CaptureFixture[str], operator
+    ) -> None:
+        data = _demo(tmp_path, capsys)
+        calc = ["--data-dir", str(data), "calc", "entaikin", "--amount", "1000000", "--due", "2026-11-30",
+                "--paid", "2027-03-01"]
+        assert main(calc) == 2
+        assert "2027年" in capsys.readouterr().err
+        operator("admin")
+        assert main(["--data-dir", str(data), "rates", "propose", "--year", "2027", "--within-month", "2.9",
+                     "--after-month", "9.2", "--refund-interest", "1.4"]) == 0
+        operator("admin")
+        assert main(["--data-dir", str(data), "rates", "approve", "--year", "2027"]) == 2
+        assert "起案者本人" in capsys.readouterr().err
+        operator("admin2")
+        assert main(["--data-dir", str(data), "rates", "approve", "--year", "2027"]) == 0
+        assert main(["--data-dir", str(data), "rates", "list"]) == 0
+        assert "2027" in capsys.readouterr().out
+        assert main(calc) == 0
+        assert "9.2%" in capsys.readouterr().out

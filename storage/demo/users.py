@@ -23,6 +23,7 @@ def demo_otp_secret(login_id: str) -> str:
 
 _SPECS = [
     ("admin", "管理　太郎", ("admin",)),
+    ("admin2", "管理　次郎", ("admin",)),  # the second administrator, for maker–checker
     ("auditor", "監査　花子", ("auditor",)),
     ("inquiry", "照会　次郎", ("inquiry",)),
     ("clerk", "収納　一郎", ("collection",)),

@@ -19,12 +19,12 @@ from tui.commands.login import ask, client_address, operator_session
 from tui.commands.setup import print_enrolment
 from tui.i18n import _
 
-__all__ = ["register"]
+__all__ = ["register", "as_operator"]
 
 Work = Callable[[Store, Actor, AuthTools, argparse.Namespace], None]
 
 
-def _as_operator(work: Work) -> Callable[[Config, argparse.Namespace], int]:
+def as_operator(work: Work) -> Callable[[Config, argparse.Namespace], int]:
     def handler(config: Config, args: argparse.Namespace) -> int:
         store = compose.open_wired(config)
         tools = compose.auth_tools()
@@ -147,8 +147,8 @@ def register(sub: argparse._SubParsersAction[argparse.ArgumentParser]) -> None:
     add.add_argument("login_id")
     add.add_argument("--name", required=True)
     add.add_argument("--role", action="append", choices=sorted(DEFAULT_ROLES))
-    add.set_defaults(handler=_as_operator(_user_add))
-    us.add_parser("list", help=_("ユーザーの一覧")).set_defaults(handler=_as_operator(_user_list))
+    add.set_defaults(handler=as_operator(_user_add))
+    us.add_parser("list", help=_("ユーザーの一覧")).set_defaults(handler=as_operator(_user_list))
     for name, fn, message, help_text in (
         ("disable", admin.disable_user, _("利用停止にしました: {login}"), _("利用停止にする")),
         ("enable", admin.enable_user, _("利用を再開しました: {login}"), _("利用を再開する")),
@@ -156,21 +156,21 @@ def register(sub: argparse._SubParsersAction[argparse.ArgumentParser]) -> None:
     ):
         p = us.add_parser(name, help=help_text)
         p.add_argument("login_id")
-        p.set_defaults(handler=_as_operator(_simple(fn, message)))
+        p.set_defaults(handler=as_operator(_simple(fn, message)))
     for name, work, help_text in (("reset-password", _reset_password, _("一時パスワードを発行する")),
                                   ("reset-otp", _reset_otp, _("確認コードの秘密鍵を再発行する"))):
         p = us.add_parser(name, help=help_text)
         p.add_argument("login_id")
-        p.set_defaults(handler=_as_operator(work))
+        p.set_defaults(handler=as_operator(work))
     for name, help_text in (("grant", _("ロールを付与する")), ("revoke", _("ロールを外す"))):
         p = us.add_parser(name, help=help_text)
         p.add_argument("login_id")
         p.add_argument("role", choices=sorted(DEFAULT_ROLES))
-        p.set_defaults(handler=_as_operator(_grant))
+        p.set_defaults(handler=as_operator(_grant))
 
     role = sub.add_parser("role", help=_("ロール（管理者）"))
     rs = role.add_subparsers(dest="role_command", required=True)
-    rs.add_parser("list", help=_("ロールと権限の一覧")).set_defaults(handler=_as_operator(_role_list))
+    rs.add_parser("list", help=_("ロールと権限の一覧")).set_defaults(handler=as_operator(_role_list))
 
     terminal = sub.add_parser("terminal", help=_("端末の管理（管理者）"))
     ts = terminal.add_subparsers(dest="terminal_command", required=True)
@@ -179,10 +179,10 @@ def register(sub: argparse._SubParsersAction[argparse.ArgumentParser]) -> None:
     tadd.add_argument("--name")
     tadd.add_argument("--export", action="store_true", help=_("ファイル出力・印刷を許可する"))
     tadd.add_argument("--counter", action="store_true", help=_("窓口端末"))
-    tadd.set_defaults(handler=_as_operator(_terminal_add))
-    ts.add_parser("list", help=_("端末の一覧")).set_defaults(handler=_as_operator(_terminal_list))
+    tadd.set_defaults(handler=as_operator(_terminal_add))
+    ts.add_parser("list", help=_("端末の一覧")).set_defaults(handler=as_operator(_terminal_list))
     tdis = ts.add_parser("disable", help=_("端末を停止する"))
     tdis.add_argument("terminal_id")
-    tdis.set_defaults(handler=_as_operator(_terminal_disable))
+    tdis.set_defaults(handler=as_operator(_terminal_disable))
 
     sub.add_parser("passwd", help=_("自分のパスワードを変更する")).set_defaults(handler=_passwd)

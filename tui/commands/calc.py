@@ -21,7 +21,7 @@ from core.dates import format_wareki, parse_date
 from core.errors import ValidationError
 from core.money import format_yen
 from core.rules.entaikin import EntaikinResult, compute_entaikin
-from core.rules.rates import DEFAULT_RATE_TABLE
+from core.rules.rates import DEFAULT_RATE_TABLE, RateTable
 from core.text.width import display_width, pad
 from tui.i18n import _
 
@@ -101,12 +101,27 @@ def _print_human(result: EntaikinResult, amount: int, due: date, paid: date,
         print(f"  {_('1,000円未満のため0円です（地方税法20条の4の2⑤）')}")
 
 
+def rate_table(config: Config) -> RateTable:
+    """The table in force in this data directory's database, or the SPEC's when there is none."""
+    from core.services.rates import load_rate_table
+    from tui import compose
+
+    if config.database_url is None and not (config.data_dir / "nozei.db").exists():
+        return DEFAULT_RATE_TABLE
+    store = compose.open_wired(config)
+    try:
+        with store.uow(readonly=True) as uow:
+            return load_rate_table(uow)
+    finally:
+        store.close()
+
+
 def _entaikin(config: Config, args: argparse.Namespace) -> int:
     amount = parse_yen(args.amount, option="--amount")
     due = _parse_day(args.due, option="--due")
     paid = _parse_day(args.paid, option="--paid")
     payments = [parse_payment(text) for text in args.payment]
-    result = compute_entaikin(amount=amount, due=due, until=paid, payments=payments, rates=DEFAULT_RATE_TABLE)
+    result = compute_entaikin(amount=amount, due=due, until=paid, payments=payments, rates=rate_table(config))
     if args.json:
         print(json.dumps(result_json(result), ensure_ascii=False, indent=2))
     else:
