@@ -31,7 +31,7 @@ once, and ``sum(parts) + excess == amount``.
 from __future__ import annotations
 
 from collections.abc import Mapping, Sequence
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from datetime import date, datetime
 from types import MappingProxyType
 from typing import Any
@@ -142,7 +142,7 @@ class Due:
     assessment_id: int
     statutory_due_date: date
     due_date: date
-    outstanding: Mapping[Component, int] = field(default_factory=dict)
+    outstanding: Mapping[Component, int]
 
     def __post_init__(self) -> None:
         if isinstance(self.assessment_id, bool) or not isinstance(self.assessment_id, int):
