@@ -11,7 +11,7 @@ from __future__ import annotations
 import re
 import unicodedata
 from dataclasses import dataclass
-from datetime import date
+from datetime import date, datetime
 
 from core.errors import ValidationError
 
@@ -23,6 +23,7 @@ __all__ = [
     "format_iso",
     "format_wareki",
     "parse_date",
+    "require_date",
     "wareki_year",
 ]
 
@@ -144,3 +145,13 @@ def format_wareki(d: date, *, short: bool = False) -> str:
 def format_iso(d: date) -> str:
     """``2025-06-27``."""
     return d.isoformat()
+
+
+def require_date(value: object, label: str, field: str, *, first: date = date(1900, 1, 1),
+                 last: date = date(9000, 12, 31)) -> date:
+    """``value`` if it is a date (not a datetime) within [first, last]; else a Japanese ValidationError."""
+    if isinstance(value, datetime) or not isinstance(value, date):
+        raise ValidationError(f"{label}は日付で指定してください", field=field)
+    if not first <= value <= last:
+        raise ValidationError(f"{label}が計算できる範囲（{first.year}年〜{last.year}年）の外です", field=field)
+    return value

@@ -45,10 +45,11 @@ from __future__ import annotations
 import calendar
 from collections.abc import Sequence
 from dataclasses import dataclass
-from datetime import date, datetime, timedelta
+from datetime import date, timedelta
 from decimal import ROUND_DOWN, Decimal, localcontext
 from itertools import pairwise
 
+from core.dates import require_date
 from core.errors import ValidationError
 from core.money import truncate_to
 from core.rules.rates import DEFAULT_RATE_TABLE, RateTable
@@ -143,11 +144,7 @@ def _yen(base: int, rate: Decimal, days: int) -> int:
 
 
 def _require_date(value: object, label: str, field: str) -> date:
-    if isinstance(value, datetime) or not isinstance(value, date):
-        raise ValidationError(f"{label}は日付で指定してください", field=field)
-    if not _FIRST <= value <= _LAST:
-        raise ValidationError(f"{label}が計算できる範囲（1900年〜9998年）の外です", field=field)
-    return value
+    return require_date(value, label, field, first=_FIRST, last=_LAST)
 
 
 def _require_yen(value: object, label: str, field: str, *, positive: bool = False) -> int:

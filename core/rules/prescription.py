@@ -69,8 +69,9 @@ from __future__ import annotations
 import calendar
 from collections.abc import Sequence
 from dataclasses import dataclass
-from datetime import date, datetime, timedelta
+from datetime import date, timedelta
 
+from core.dates import require_date
 from core.errors import ValidationError
 
 __all__ = [
@@ -99,11 +100,7 @@ _LAST = date(9000, 12, 31)
 
 
 def _require_date(value: object, label: str, field: str) -> date:
-    if isinstance(value, datetime) or not isinstance(value, date):
-        raise ValidationError(f"{label}は日付で指定してください", field=field)
-    if not _FIRST <= value <= _LAST:
-        raise ValidationError(f"{label}が計算できる範囲（1900年〜9000年）の外です", field=field)
-    return value
+    return require_date(value, label, field, first=_FIRST, last=_LAST)
 
 
 @dataclass(frozen=True, slots=True)
