@@ -1,14 +1,6 @@
-"""Table definitions (SQLAlchemy Core). Migrations in ``storage/migrations`` create them.
-
-Personal values live only in ``*_ct`` columns (AES-256-GCM, see
-:mod:`storage.crypto.fields`) and ``bi_*`` blind-index columns. Amounts, dates
-and codes are plain so balances and batches run in SQL. Amounts are checked
-non-negative by the database itself.
-"""
+"""Taxpayers, assessments, payments, allocations, suspense, overpayments, transfer accounts, keys, settings."""
 
 from __future__ import annotations
-
-from datetime import UTC, datetime
 
 from sqlalchemy import (
     BigInteger,
@@ -16,82 +8,20 @@ from sqlalchemy import (
     CheckConstraint,
     Column,
     Date,
-    DateTime,
     ForeignKey,
     Index,
     Integer,
     LargeBinary,
-    MetaData,
     String,
     Table,
     Text,
     UniqueConstraint,
 )
-from sqlalchemy.engine import Dialect
-from sqlalchemy.types import TypeDecorator
 
-__all__ = [
-    "metadata",
-    "settings",
-    "key_versions",
-    "taxpayers",
-    "taxpayer_history",
-    "assessments",
-    "assessment_amendments",
-    "payments",
-    "allocations",
-    "suspense_items",
-    "overpayments",
-    "transfer_accounts",
-    "audit_events",
-    "audit_head",
-    "audit_checkpoints",
-    "audit_archives",
-    "users",
-    "roles",
-    "role_permissions",
-    "user_roles",
-    "terminals",
-    "sessions",
-    "password_history",
-    "ENCRYPTED_COLUMNS",
-    "BLIND_INDEX_COLUMNS",
-]
+from storage.schema.base import Id, Ts, metadata
 
-NAMING = {
-    "ix": "ix_%(table_name)s_%(column_0_N_name)s",
-    "uq": "uq_%(table_name)s_%(column_0_N_name)s",
-    "ck": "ck_%(table_name)s_%(constraint_name)s",
-    "fk": "fk_%(table_name)s_%(column_0_name)s_%(referred_table_name)s",
-    "pk": "pk_%(table_name)s",
-}
-metadata = MetaData(naming_convention=NAMING)
+__all__ = ["settings", "key_versions", "taxpayers", "taxpayer_history", "assessments", "assessment_amendments", "payments", "allocations", "suspense_items", "overpayments", "transfer_accounts"]
 
-
-
-class UtcDateTime(TypeDecorator[datetime]):
-    """Aware UTC timestamps on every backend (SQLite keeps no zone, so we restore it)."""
-
-    impl = DateTime(timezone=True)
-    cache_ok = True
-
-    def process_bind_param(self, value: datetime | None, dialect: Dialect) -> datetime | None:
-        if value is None:
-            return None
-        if value.tzinfo is None:
-            raise ValueError("timestamps must be timezone-aware")
-        value = value.astimezone(UTC)
-        return value.replace(tzinfo=None) if dialect.name == "sqlite" else value
-
-    def process_result_value(self, value: datetime | None, dialect: Dialect) -> datetime | None:
-        if value is None:
-            return None
-        return value.replace(tzinfo=UTC) if value.tzinfo is None else value.astimezone(UTC)
-
-
-# Integer primary keys that are BIGINT on PostgreSQL and the rowid on SQLite.
-Id = BigInteger().with_variant(Integer(), "sqlite")
-Ts = UtcDateTime()
 
 settings = Table(
     "settings",
@@ -321,174 +251,4 @@ transfer_accounts = Table(
     CheckConstraint("account_type in ('1', '2')", name="account_type_known"),
     CheckConstraint("status in ('active', 'ended')", name="status_known"),
     Index("ix_transfer_accounts_taxpayer_id", "taxpayer_id"),
-)
-
-audit_events = Table(
-    "audit_events",
-    metadata,
-    Column("seq", Id, primary_key=True, autoincrement=False),
-    Column("occurred_at", Ts, nullable=False),
-    Column("user_id", String(64)),
-    Column("session_id", String(64)),
-    Column("terminal_id", String(64)),
-    Column("client_address", String(64)),
-    Column("action", String(64), nullable=False),
-    Column("target_type", String(32)),
-    Column("target_ref", String(64)),
-    Column("outcome", String(10), nullable=False),
-    Column("details", Text, nullable=False),  # canonical JSON, no personal values
-    Column("prev_hash", String(64), nullable=False),
-    Column("hash", String(64), nullable=False),
-    CheckConstraint("outcome in ('ok', 'denied', 'error')", name="outcome_known"),
-    Index("ix_audit_events_occurred_at", "occurred_at"),
-    Index("ix_audit_events_user_id", "user_id"),
-)
-
-#: One row: the chain head. Writers lock it, so the chain stays linear.
-audit_head = Table(
-    "audit_head",
-    metadata,
-    Column("id", Integer, primary_key=True, autoincrement=False),
-    Column("seq", BigInteger, nullable=False),
-    Column("hash", String(64), nullable=False),
-    CheckConstraint("id = 1", name="single_row"),
-)
-
-#: Signed checkpoints (Ed25519 over origin, seq and head hash), also appended to
-#: ``logs/audit-checkpoints.jsonl`` so that a truncated table is detectable.
-audit_checkpoints = Table(
-    "audit_checkpoints",
-    metadata,
-    Column("id", Id, primary_key=True, autoincrement=True),
-    Column("origin", String(100), nullable=False),
-    Column("seq", BigInteger, nullable=False),
-    Column("head_hash", String(64), nullable=False),
-    Column("created_at", Ts, nullable=False),
-    Column("reason", String(20), nullable=False),  # interval | logout | shutdown | manual | archive
-    Column("signature", String(128), nullable=False),  # hex
-    Index("ix_audit_checkpoints_seq", "seq"),
-)
-
-#: Archived (purged) segments of the chain: verification resumes after them.
-audit_archives = Table(
-    "audit_archives",
-    metadata,
-    Column("id", Id, primary_key=True, autoincrement=True),
-    Column("first_seq", BigInteger, nullable=False),
-    Column("last_seq", BigInteger, nullable=False),
-    Column("last_hash", String(64), nullable=False),
-    Column("before", Ts, nullable=False),
-    Column("file_name", String(200), nullable=False),
-    Column("file_sha256", String(64), nullable=False),
-    Column("signature", String(128), nullable=False),
-    Column("created_at", Ts, nullable=False),
-    Column("created_by", String(64), nullable=False),
-)
-
-users = Table(
-    "users",
-    metadata,
-    Column("id", Id, primary_key=True, autoincrement=True),
-    Column("login_id", String(64), nullable=False, unique=True),
-    Column("display_name", String(100), nullable=False),
-    Column("password_hash", String(255), nullable=False),
-    Column("password_changed_at", Ts, nullable=False),
-    Column("must_change_password", Boolean, nullable=False),
-    Column("failed_count", Integer, nullable=False, default=0),
-    Column("locked_until", Ts),
-    Column("disabled", Boolean, nullable=False, default=False),
-    Column("otp_secret_ct", LargeBinary),
-    Column("otp_last_step", BigInteger, nullable=False, default=0),
-    Column("enc_version", Integer, nullable=False),
-    Column("created_at", Ts, nullable=False),
-    Column("updated_at", Ts, nullable=False),
-    CheckConstraint("failed_count >= 0", name="failed_nonneg"),
-)
-
-roles = Table(
-    "roles",
-    metadata,
-    Column("code", String(40), primary_key=True),
-    Column("name", String(100), nullable=False),
-    Column("builtin", Boolean, nullable=False),
-)
-
-role_permissions = Table(
-    "role_permissions",
-    metadata,
-    Column("role_code", String(40), ForeignKey("roles.code"), primary_key=True),
-    Column("permission", String(40), primary_key=True),
-)
-
-user_roles = Table(
-    "user_roles",
-    metadata,
-    Column("user_id", Id, ForeignKey("users.id"), primary_key=True),
-    Column("role_code", String(40), ForeignKey("roles.code"), primary_key=True),
-    Column("granted_at", Ts, nullable=False),
-    Column("granted_by", String(64), nullable=False),
-)
-
-terminals = Table(
-    "terminals",
-    metadata,
-    Column("id", String(64), primary_key=True),
-    Column("name", String(100), nullable=False),
-    Column("can_export", Boolean, nullable=False),
-    Column("is_counter", Boolean, nullable=False),
-    Column("disabled", Boolean, nullable=False),
-    Column("created_at", Ts, nullable=False),
-    Column("created_by", String(64), nullable=False),
-)
-
-sessions = Table(
-    "sessions",
-    metadata,
-    Column("id", String(64), primary_key=True),
-    Column("user_id", Id, ForeignKey("users.id"), nullable=False),
-    Column("terminal_id", String(64), ForeignKey("terminals.id"), nullable=False),
-    Column("client_address", String(64)),
-    Column("started_at", Ts, nullable=False),
-    Column("last_seen_at", Ts, nullable=False),
-    Column("locked", Boolean, nullable=False),
-    Column("ended_at", Ts),
-    Column("end_reason", String(20)),
-    Index("ix_sessions_user_id", "user_id"),
-)
-
-password_history = Table(
-    "password_history",
-    metadata,
-    Column("id", Id, primary_key=True, autoincrement=True),
-    Column("user_id", Id, ForeignKey("users.id"), nullable=False),
-    Column("password_hash", String(255), nullable=False),
-    Column("changed_at", Ts, nullable=False),
-    Index("ix_password_history_user_id", "user_id"),
-)
-
-#: (table, column) pairs holding ciphertext; the raw-bytes test and reencrypt use it.
-ENCRYPTED_COLUMNS: dict[str, tuple[str, ...]] = {
-    "taxpayers": (
-        "my_number_ct",
-        "name_ct",
-        "name_kana_ct",
-        "birth_date_ct",
-        "postal_code_ct",
-        "address_ct",
-        "phone_ct",
-        "household_head_name_ct",
-        "mailing_address_ct",
-    ),
-    "taxpayer_history": ("snapshot_ct",),
-    "transfer_accounts": ("account_no_ct", "holder_kana_ct"),
-    "users": ("otp_secret_ct",),
-}
-
-BLIND_INDEX_COLUMNS: tuple[str, ...] = (
-    "bi_my_number",
-    "bi_kana_name",
-    "bi_kana_surname",
-    "bi_kana_surname_birth",
-    "bi_birth_date",
-    "bi_phone",
 )
