@@ -13,7 +13,7 @@ from dataclasses import dataclass, field
 from datetime import datetime
 
 from core.domain.identity import AuthPolicy, SessionRecord, User
-from core.errors import NozeiError, ValidationError
+from core.errors import ConflictError, NozeiError, ValidationError
 from core.ports import AuditEvent, Clock, OtpEngine, PasswordHasher, UnitOfWork
 from core.security.passwords import check_password, normalize_password
 from core.security.permissions import Actor
@@ -132,31 +132,47 @@ def _match_step(tools: AuthTools, user: User, code: str) -> int | None:
     return None
 
 
+def _snapshot_hash(uow: UnitOfWork, login_id: str | None) -> str | None:
+    """The stored hash, read in a short transaction (no lock is held while hashing)."""
+    if login_id is None:
+        return None
+    with uow:
+        user = uow.identity.user_by_login(login_id)
+        return user.password_hash if user is not None else None
+
+
 def authenticate(uow: UnitOfWork, tools: AuthTools, *, login_id: str, password: str, otp_code: str,
                  terminal_id: str, client_address: str | None = None) -> LoginResult:
     """Check terminal, lockout, password and OTP; open a session or raise :class:`AuthFailed`.
 
-    Every path does one password hash check, so the time taken does not tell
-    an unknown, disabled or locked account from a wrong password.
+    The slow password hash runs outside the write transaction (SQLite's write
+    lock is database-wide); the decision is then taken under the user's row
+    lock against fresh state — lockout, failure count, the last accepted OTP
+    step — and only if the hash checked is still the stored one. Every path
+    does exactly one hash check, so the time taken does not tell an unknown,
+    disabled or locked account from a wrong password.
     """
     now = tools.clock.now()
     code = normalize_password(otp_code).strip()
     safe_id = _safe_login_id(login_id)
+    typed = normalize_password(password)
+    checked = _snapshot_hash(uow, safe_id)
+    password_ok = tools.hasher.verify(checked or tools.dummy_hash(), typed) and checked is not None
+    rehash = tools.hasher.hash(typed) if password_ok and tools.hasher.needs_rehash(checked or "") else None
     with uow:
         tools.policy = load_policy(uow)
-        actor = Actor(user_id=safe_id or "-", terminal_id=terminal_id[:64], client_address=client_address)
         user = uow.identity.user_by_login(safe_id, lock=True) if safe_id is not None else None
         known = user.login_id if user is not None else None
-        if user is None:
-            actor = Actor(user_id="-", terminal_id=terminal_id[:64], client_address=client_address)
+        actor = Actor(user_id=known or "-", terminal_id=terminal_id[:64], client_address=client_address)
         terminal = uow.identity.terminal(terminal_id)
         if terminal is None or terminal.disabled or user is None or user.disabled or (
                 user.locked_until is not None and user.locked_until > now):
-            tools.hasher.verify(tools.dummy_hash(), password)  # the same work as a real check
             reason = ("terminal" if terminal is None or terminal.disabled else "unknown_user" if user is None
                       else "disabled" if user.disabled else "locked")
             raise _fail(uow, actor, "login.failure", reason, known)
-        password_ok = tools.hasher.verify(user.password_hash, normalize_password(password))
+        if user.password_hash != checked:  # changed meanwhile: decide on the stored one
+            password_ok = tools.hasher.verify(user.password_hash, typed)
+            rehash = None
         step = _match_step(tools, user, code)
         if password_ok and step is not None and step <= user.otp_last_step:
             _count_failure(uow, tools, actor, user, now)
@@ -166,8 +182,8 @@ def authenticate(uow: UnitOfWork, tools: AuthTools, *, login_id: str, password: 
             raise _fail(uow, actor, "login.failure", "password" if not password_ok else "otp", known)
         values: dict[str, object] = {"failed_count": 0, "locked_until": None, "otp_last_step": step,
                                      "updated_at": now}
-        if tools.hasher.needs_rehash(user.password_hash):
-            values["password_hash"] = tools.hasher.hash(normalize_password(password))
+        if rehash is not None:
+            values["password_hash"] = rehash
         uow.identity.update_user(user.id, **values)
         session = SessionRecord(id=secrets.token_urlsafe(24), user_id=user.id, terminal_id=terminal_id,
                                 client_address=client_address, started_at=now, last_seen_at=now,
@@ -176,7 +192,7 @@ def authenticate(uow: UnitOfWork, tools: AuthTools, *, login_id: str, password: 
         reason = _change_reason(user, tools)
         result_actor = _actor(uow, user, session, restricted=reason is not None)
         uow.audit.record(result_actor, AuditEvent(action="login.success",
-                                                  details={"rehashed": "password_hash" in values,
+                                                  details={"rehashed": rehash is not None,
                                                            "change_required": reason is not None}))
         uow.commit()
     return LoginResult(session.id, result_actor, user.display_name, reason is not None, reason)
@@ -253,9 +269,16 @@ def unlock_session(uow: UnitOfWork, tools: AuthTools, session_id: str, password:
     """Re-enter the password after an idle lock; failures count toward lockout."""
     now = tools.clock.now()
     with uow:
+        session = uow.identity.session(session_id)
+        snapshot = uow.identity.user(session.user_id) if session is not None else None
+    checked = snapshot.password_hash if snapshot is not None else None
+    password_ok = tools.hasher.verify(checked or tools.dummy_hash(), normalize_password(password))
+    with uow:
         tools.policy = load_policy(uow)
         _session, user, actor = _live(uow, tools, session_id, now, lock_user=True)
-        if not tools.hasher.verify(user.password_hash, normalize_password(password)):
+        if user.password_hash != checked:
+            password_ok = tools.hasher.verify(user.password_hash, normalize_password(password))
+        if not password_ok:
             raise _wrong_password(uow, tools, actor, user, session_id, "session.unlock", now)
         uow.identity.update_user(user.id, failed_count=0)
         uow.identity.update_session(session_id, locked=False, last_seen_at=now)
@@ -265,25 +288,50 @@ def unlock_session(uow: UnitOfWork, tools: AuthTools, session_id: str, password:
 
 
 def change_password(uow: UnitOfWork, tools: AuthTools, session_id: str, *, current: str, new: str) -> None:
-    """Change one's own password: rules, last-N history, and clears a forced change."""
+    """Change one's own password: rules, last-N history, and clears a forced change.
+
+    The hashing (current password, history, new hash) runs before the write
+    transaction; under the row lock the stored hash must still be the one checked.
+    """
     now = tools.clock.now()
     with uow:
         tools.policy = load_policy(uow)
-        session, user, actor = _live(uow, tools, session_id, now, lock_user=True)
+        session = uow.identity.session(session_id)
+        user = uow.identity.user(session.user_id) if session is not None else None
+        history = uow.identity.password_history(user.id, tools.policy.password_history) if user else []
+    if user is None:
+        raise SessionEnded("セッションが有効ではありません")
+    current_ok = tools.hasher.verify(user.password_hash, normalize_password(current))
+    rule_error: ValidationError | None = None
+    new_hash = ""
+    if current_ok:
+        try:
+            password = check_password(new, login_id=user.login_id, display_name=user.display_name)
+        except ValidationError as exc:
+            rule_error = exc
+        else:
+            recent = [user.password_hash, *history][: tools.policy.password_history]
+            if any(tools.hasher.verify(h, password) for h in recent):
+                rule_error = ValidationError(
+                    f"直近{tools.policy.password_history}回に使ったパスワードは使えません", field="password")
+            else:
+                new_hash = tools.hasher.hash(password)
+    with uow:
+        tools.policy = load_policy(uow)
+        session, fresh, actor = _live(uow, tools, session_id, now, lock_user=True)
         if session.locked or now - session.last_seen_at >= tools.policy.idle:
             raise SessionLocked("画面はロックされています。パスワードを入力してください")
-        if not tools.hasher.verify(user.password_hash, normalize_password(current)):
-            error = _wrong_password(uow, tools, actor, user, session_id, "password.change", now)
+        if fresh.password_hash != user.password_hash:
+            raise ConflictError("パスワードが同時に変更されました。もう一度ログインしてください")
+        if not current_ok:
+            error = _wrong_password(uow, tools, actor, fresh, session_id, "password.change", now)
             if isinstance(error, SessionEnded):
                 raise error
             raise ValidationError("現在のパスワードが正しくありません", field="current")
-        password = check_password(new, login_id=user.login_id, display_name=user.display_name)
-        recent = [user.password_hash, *uow.identity.password_history(user.id, tools.policy.password_history)]
-        if any(tools.hasher.verify(h, password) for h in recent[: tools.policy.password_history]):
-            raise ValidationError(f"直近{tools.policy.password_history}回に使ったパスワードは使えません",
-                                  field="password")
-        uow.identity.add_password_history(user.id, user.password_hash, now)
-        uow.identity.update_user(user.id, password_hash=tools.hasher.hash(password), password_changed_at=now,
+        if rule_error is not None:
+            raise rule_error
+        uow.identity.add_password_history(fresh.id, fresh.password_hash, now)
+        uow.identity.update_user(fresh.id, password_hash=new_hash, password_changed_at=now,
                                  must_change_password=False, failed_count=0, updated_at=now)
         uow.identity.update_session(session_id, last_seen_at=now)
         uow.audit.record(actor, AuditEvent(action="password.change"))

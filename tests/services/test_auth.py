@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import threading
 from collections.abc import Iterator
 from datetime import UTC, datetime, timedelta
 
@@ -344,3 +345,39 @@ class TestHardening:
         admin_actor = login(ready, tools, login_id="admin01").actor
         with pytest.raises(Exception, match="自分自身のロール"):
             admin.grant_role(ready.uow(), admin_actor, tools, "admin01", "mynumber")
+
+
+class TestConcurrentLogins:
+    """Several terminals at once (threads here; on SQLite and PostgreSQL alike)."""
+
+    @staticmethod
+    def _race(count: int, work) -> list[str]:  # type: ignore[no-untyped-def]
+        barrier = threading.Barrier(count)
+        outcomes: list[str] = []
+
+        def run() -> None:
+            barrier.wait()
+            try:
+                work()
+                outcomes.append("ok")
+            except AuthFailed:
+                outcomes.append("refused")
+
+        threads = [threading.Thread(target=run) for _ in range(count)]
+        for t in threads:
+            t.start()
+        for t in threads:
+            t.join()
+        return outcomes
+
+    def test_one_code_opens_exactly_one_session_however_many_try_it_at_once(self, ready, tools) -> None:
+        used = code(tools)
+        outcomes = self._race(4, lambda: login(ready, tools, otp=used))
+        assert sorted(outcomes) == ["ok", "refused", "refused", "refused"]
+        assert [a for a in actions(ready) if a[0] == "login.otp_replay"] == [("login.otp_replay", "denied")] * 3
+
+    def test_simultaneous_failures_are_each_counted_and_lock_once(self, ready, tools) -> None:
+        outcomes = self._race(6, lambda: login(ready, tools, password="wrong password!!"))
+        assert outcomes == ["refused"] * 6
+        done = [a for a, _ in actions(ready)]
+        assert done.count("login.failure") == 6 and done.count("login.lockout") == 1
