@@ -13,7 +13,9 @@ from core.ports import AuditSink
 
 from storage.crypto.context import Crypto
 from storage.repositories.assessments import SqlAssessmentRepository
+from storage.repositories.batches import SqlImportBatchRepository
 from storage.repositories.identity import SqlIdentityRepository
+from storage.repositories.ledger import SqlLedgerRepository
 from storage.repositories.payments import SqlPaymentRepository
 from storage.repositories.settings import SqlSettingsRepository
 from storage.repositories.taxpayers import SqlTaxpayerRepository
@@ -27,6 +29,8 @@ class SqlUnitOfWork:
     taxpayers: SqlTaxpayerRepository
     assessments: SqlAssessmentRepository
     payments: SqlPaymentRepository
+    ledger: SqlLedgerRepository
+    batches: SqlImportBatchRepository
     settings: SqlSettingsRepository
     identity: SqlIdentityRepository
     audit: AuditSink
@@ -63,6 +67,8 @@ class SqlUnitOfWork:
         self.taxpayers = SqlTaxpayerRepository(self._conn, self._crypto, self._operator)
         self.assessments = SqlAssessmentRepository(self._conn)
         self.payments = SqlPaymentRepository(self._conn, self._operator)
+        self.ledger = SqlLedgerRepository(self._conn, self._operator)
+        self.batches = SqlImportBatchRepository(self._conn, self._operator)
         self.settings = SqlSettingsRepository(self._conn)
         self.identity = SqlIdentityRepository(self._conn, self._crypto)
         self.audit = self._audit_factory(self._conn)

@@ -23,6 +23,7 @@ from storage.schema.collection import (
     taxpayers,
     transfer_accounts,
 )
+from storage.schema.ledger import deferrals, dunnings, import_batches, transfer_items, transfer_runs
 from storage.schema.identity import (
     password_history,
     role_permissions,
@@ -49,6 +50,11 @@ __all__ = [
     "suspense_items",
     "overpayments",
     "transfer_accounts",
+    "dunnings",
+    "deferrals",
+    "import_batches",
+    "transfer_runs",
+    "transfer_items",
     "audit_events",
     "audit_head",
     "audit_checkpoints",

@@ -187,10 +187,13 @@ allocations = Table(
     Column("assessment_id", Id, ForeignKey("assessments.id"), nullable=False),
     Column("component", String(12), nullable=False),
     Column("amount", BigInteger, nullable=False),
+    Column("entry", String(10), nullable=False, default="allocate"),
     Column("policy_version", String(20), nullable=False),
     Column("allocated_on", Date, nullable=False),
     Column("created_at", Ts, nullable=False),
-    CheckConstraint("amount > 0", name="amount_positive"),
+    # Reversals (取消) and releases (減額更正 → 過誤納) are negative entries, never deletes.
+    CheckConstraint("entry in ('allocate', 'reversal', 'release')", name="entry_known"),
+    CheckConstraint("(entry = 'allocate') = (amount > 0) and amount <> 0", name="amount_signed"),
     CheckConstraint(
         "component in ('honzei', 'entaikin', 'dunning_fee')", name="component_known"
     ),
@@ -209,6 +212,8 @@ suspense_items = Table(
     Column("resolution", String(20)),
     Column("resolved_at", Ts),
     Column("resolved_by", String(64)),
+    Column("assessment_id", Id, ForeignKey("assessments.id")),  # assigned to (resolution)
+    Column("note", String(200)),
     Column("created_at", Ts, nullable=False),
     CheckConstraint("amount > 0", name="amount_positive"),
     CheckConstraint("status in ('open', 'resolved')", name="status_known"),

@@ -1,0 +1,139 @@
+"""Reading the ledger: policies in force, period balances and 時効完成日.
+
+Internal helpers for the collection services (they run inside the caller's
+unit of work and check no permission themselves).
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from dataclasses import dataclass
+from datetime import date
+from typing import Any
+
+from core.domain.assessment import Assessment, AssessmentStatus
+from core.domain.ledger import DeferralTerm, DunningRecord
+from core.domain.payment import Component
+from core.errors import ValidationError
+from core.rules.allocation import DEFAULT_POLICY, AllocationPolicy, Due
+from core.rules.balance import Entry, PeriodBalance, period_balance
+from core.rules.prescription import Acknowledgement, Deferral, Dunning, Event, prescription_date
+from core.rules.rates import RateTable
+from core.services.rates import load_rate_table
+
+__all__ = [
+    "CollectionPolicy",
+    "PeriodView",
+    "load_policy",
+    "prescription_events",
+    "period_views",
+    "due_of",
+]
+
+ALLOCATION_POLICY_KEY = "allocation_policy"
+DUNNING_POLICY_KEY = "dunning_policy"
+SUSPENSE_LIMIT_KEY = "suspense_excess_limit"
+
+
+@dataclass(frozen=True, slots=True)
+class CollectionPolicy:
+    """Municipal settings the collection rules read (all stored as settings)."""
+
+    allocation: AllocationPolicy
+    rates: RateTable
+    suspense_excess_limit: int = 100_000  # excess above this → 未消込 (金額相違), not 過納
+    dunning_fee: int = 0  # 督促手数料 per 督促状 (ordinance; 0 = none)
+    designated_days: int = 10  # 指定期限 = issue date + this
+    dunning_after_days: int = 20  # 329条①: issue within 20 days after the 納期限
+    prescription_warn_months: int = 6
+
+
+def _int_setting(raw: Any, key: str, label: str, *, low: int, high: int) -> int:
+    if isinstance(raw, bool) or not isinstance(raw, int) or not low <= raw <= high:
+        raise ValidationError(f"設定「{key}」（{label}）は{low}〜{high}の整数です", field=key)
+    return raw
+
+
+def load_policy(uow: Any) -> CollectionPolicy:
+    """The policies in force, from settings (defaults where a setting is absent)."""
+    raw_alloc = uow.settings.get(ALLOCATION_POLICY_KEY)
+    allocation = AllocationPolicy.from_dict(raw_alloc) if raw_alloc else DEFAULT_POLICY
+    dunning = uow.settings.get(DUNNING_POLICY_KEY) or {}
+    if not isinstance(dunning, dict):
+        raise ValidationError(f"設定「{DUNNING_POLICY_KEY}」が辞書形式ではありません", field=DUNNING_POLICY_KEY)
+    limit = uow.settings.get(SUSPENSE_LIMIT_KEY, 100_000)
+    return CollectionPolicy(
+        allocation=allocation,
+        rates=load_rate_table(uow),
+        suspense_excess_limit=_int_setting(limit, SUSPENSE_LIMIT_KEY, "未消込とする超過額", low=0, high=10**11),
+        dunning_fee=_int_setting(dunning.get("fee", 0), "fee", "督促手数料", low=0, high=10_000),
+        designated_days=_int_setting(dunning.get("designated_days", 10), "designated_days", "指定期限の日数",
+                                     low=1, high=60),
+        dunning_after_days=_int_setting(dunning.get("after_days", 20), "after_days", "督促までの日数",
+                                        low=1, high=20),
+        prescription_warn_months=_int_setting(dunning.get("warn_months", 6), "warn_months", "時効警告の月数",
+                                              low=0, high=120),
+    )
+
+
+def prescription_events(assessment: Assessment, entries: Sequence[Entry], dunning: DunningRecord | None,
+                        deferrals: Sequence[DeferralTerm]) -> list[Event]:
+    """督促 (renewal), payments while 本税 was unpaid (承認), 猶予 terms (time does not run)."""
+    events: list[Event] = []
+    if dunning is not None and dunning.issued_on > assessment.statutory_due_date:
+        events.append(Dunning(dunning.issued_on))
+    running = 0
+    for day in sorted({e.on for e in entries}):
+        if running >= assessment.assessed_amount:
+            break
+        net = sum(e.amount for e in entries if e.on == day)
+        if net > 0 and day > assessment.statutory_due_date:
+            events.append(Acknowledgement(day))  # 一部納付は債務の承認（民法152条）
+        running += sum(e.amount for e in entries if e.on == day and e.component is Component.HONZEI)
+    events += [Deferral(t.start_on, t.end_on) for t in deferrals]
+    return events
+
+
+@dataclass(frozen=True, slots=True)
+class PeriodView:
+    """A period with its balance, 督促 and projected 時効完成日."""
+
+    assessment: Assessment
+    balance: PeriodBalance
+    dunning: DunningRecord | None
+    prescription_on: date | None  # None: suspended by a 差押 in force, or nothing owed
+    deferred: bool
+
+    @property
+    def prescribed(self) -> bool:
+        return (self.prescription_on is not None and self.balance.total_due > 0
+                and self.balance.as_of > self.prescription_on)
+
+
+def period_views(uow: Any, periods: Sequence[Assessment], as_of: date, policy: CollectionPolicy) -> list[PeriodView]:
+    ids = [a.id for a in periods if a.id is not None]
+    entries = uow.ledger.entries(ids)
+    dunnings = uow.ledger.dunnings(ids)
+    deferrals = uow.ledger.deferrals(ids)
+    views: list[PeriodView] = []
+    for a in periods:
+        assert a.id is not None
+        mine = entries.get(a.id, [])
+        assessed = a.assessed_amount if a.status is AssessmentStatus.ACTIVE else 0
+        balance = period_balance(assessed=assessed, due=a.due_date, fee=a.dunning_fee, entries=mine,
+                                 as_of=as_of, rates=policy.rates)
+        terms = deferrals.get(a.id, [])
+        owed = balance.total_due > 0
+        completion = (prescription_date(a.statutory_due_date,
+                                        prescription_events(a, mine, dunnings.get(a.id), terms), as_of=as_of)
+                      if owed else None)
+        views.append(PeriodView(a, balance, dunnings.get(a.id), completion,
+                                any(t.covers(as_of) for t in terms)))
+    return views
+
+
+def due_of(view: PeriodView) -> Due:
+    a = view.assessment
+    assert a.id is not None
+    outstanding = view.balance.outstanding if not view.prescribed else {c: 0 for c in Component}
+    return Due(a.id, a.statutory_due_date, a.due_date, outstanding)

@@ -1,0 +1,236 @@
+"""The collection ledger as the services read it: periods with their signed
+entries, open items (未消込, 過誤納), 督促 records and猶予 terms.
+
+Entries are dated by the 領収日 of the payment that brought the money; a
+reversal's entries carry the original payment's date so a pair nets to zero
+on that day (see :mod:`core.rules.balance`).
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterable, Sequence
+from datetime import UTC, date, datetime
+from typing import Any
+
+from sqlalchemy import Connection, and_, func, insert, select, update
+from sqlalchemy.orm import aliased
+
+from core.domain.assessment import Assessment
+from core.domain.ledger import DeferralTerm, DunningRecord, OverpaymentItem, SuspenseItem
+from core.domain.payment import Component, OverpaymentCause, SuspenseReason
+from core.errors import ConflictError, NotFound
+from core.rules.balance import Entry
+from storage.repositories.assessments import row_to_assessment
+from storage.schema import (
+    allocations,
+    assessments,
+    deferrals,
+    dunnings,
+    overpayments,
+    payments,
+    suspense_items,
+)
+
+__all__ = ["SqlLedgerRepository"]
+
+_CHUNK = 500
+
+
+def _chunks(ids: Sequence[int]) -> Iterable[Sequence[int]]:
+    for i in range(0, len(ids), _CHUNK):
+        yield ids[i:i + _CHUNK]
+
+
+def _overpayment(row: Any) -> OverpaymentItem:
+    return OverpaymentItem(
+        id=int(row.id), taxpayer_id=int(row.taxpayer_id),
+        payment_id=int(row.payment_id) if row.payment_id is not None else None,
+        assessment_id=int(row.assessment_id) if row.assessment_id is not None else None,
+        cause=OverpaymentCause(row.cause), amount=int(row.amount), remaining=int(row.remaining),
+        arisen_on=row.arisen_on, state=row.state,
+    )
+
+
+def _suspense(row: Any) -> SuspenseItem:
+    return SuspenseItem(
+        id=int(row.id), payment_id=int(row.payment_id), reason=SuspenseReason(row.reason),
+        amount=int(row.amount), status=row.status, resolution=row.resolution,
+        notice_no=row.notice_no, period=row.period, received_on=row.received_on,
+        channel=row.channel, source_key=row.source_key,
+        assessment_id=int(row.assessment_id) if row.assessment_id is not None else None,
+        note=row.note,
+    )
+
+
+class SqlLedgerRepository:
+    def __init__(self, conn: Connection, operator: str = "system") -> None:
+        self._conn = conn
+        self._operator = operator
+
+    # -- periods -------------------------------------------------------------
+    def periods_by_notice(self, notice_no: str, *, lock: bool = False) -> list[Assessment]:
+        query = select(assessments).where(assessments.c.notice_no == notice_no).order_by(assessments.c.period)
+        if lock:
+            query = query.with_for_update()
+        return [row_to_assessment(r) for r in self._conn.execute(query)]
+
+    def lock_periods(self, assessment_ids: Sequence[int]) -> list[Assessment]:
+        """Lock the rows (PostgreSQL) so two postings to one period serialise."""
+        found: list[Assessment] = []
+        for chunk in _chunks(sorted(set(assessment_ids))):
+            found += [row_to_assessment(r) for r in self._conn.execute(
+                select(assessments).where(assessments.c.id.in_(chunk)).order_by(assessments.c.id).with_for_update())]
+        return found
+
+    def entries(self, assessment_ids: Sequence[int]) -> dict[int, list[Entry]]:
+        original = aliased(payments)
+        out: dict[int, list[Entry]] = {aid: [] for aid in assessment_ids}
+        for chunk in _chunks(list(assessment_ids)):
+            query = (
+                select(allocations.c.assessment_id, allocations.c.component, allocations.c.amount,
+                       func.coalesce(original.c.received_on, payments.c.received_on).label("on"))
+                .join(payments, payments.c.id == allocations.c.payment_id)
+                .outerjoin(original, original.c.id == payments.c.reverses_id)
+                .where(allocations.c.assessment_id.in_(chunk))
+                .order_by(allocations.c.id)
+            )
+            for r in self._conn.execute(query):
+                out[int(r.assessment_id)].append(Entry(Component(r.component), int(r.amount), r.on))
+        return out
+
+    def payment_parts(self, payment_id: int) -> list[tuple[int, Component, int]]:
+        """Net (assessment, component, amount) still applied from one payment."""
+        rows = self._conn.execute(
+            select(allocations.c.assessment_id, allocations.c.component, func.sum(allocations.c.amount).label("net"))
+            .where(allocations.c.payment_id == payment_id)
+            .group_by(allocations.c.assessment_id, allocations.c.component)
+            .order_by(allocations.c.assessment_id, allocations.c.component)
+        )
+        return [(int(r.assessment_id), Component(r.component), int(r.net)) for r in rows if int(r.net) != 0]
+
+    def period_payments(self, assessment_id: int) -> list[tuple[int, Component, int]]:
+        """(payment id, component, net amount) applied to a period, newest payment first."""
+        rows = self._conn.execute(
+            select(allocations.c.payment_id, allocations.c.component, func.sum(allocations.c.amount).label("net"))
+            .where(allocations.c.assessment_id == assessment_id)
+            .group_by(allocations.c.payment_id, allocations.c.component)
+            .order_by(allocations.c.payment_id.desc())
+        )
+        return [(int(r.payment_id), Component(r.component), int(r.net)) for r in rows if int(r.net) > 0]
+
+    def is_reversed(self, payment_id: int) -> bool:
+        return self._conn.execute(
+            select(payments.c.id).where(payments.c.reverses_id == payment_id)
+        ).first() is not None
+
+    # -- negative entries ----------------------------------------------------
+    def add_entry(self, payment_id: int, assessment_id: int, component: Component, amount: int, *,
+                  entry: str, policy_version: str, on: date) -> None:
+        """A signed ledger entry; ``payments.allocated_amount`` moves with it."""
+        if (entry == "allocate") != (amount > 0) or amount == 0:
+            raise ConflictError("消込の符号が区分と一致しません")
+        self._conn.execute(insert(allocations).values(
+            payment_id=payment_id, assessment_id=assessment_id, component=component.value, amount=amount,
+            entry=entry, policy_version=policy_version, allocated_on=on, created_at=datetime.now(UTC)))
+        # A reversal row holds the reversed money (positive); a release frees the original's.
+        moved = -amount if entry == "reversal" else amount
+        self._conn.execute(
+            update(payments).where(payments.c.id == payment_id)
+            .values(allocated_amount=payments.c.allocated_amount + moved))
+
+    # -- overpayments --------------------------------------------------------
+    def add_overpayment(self, *, taxpayer_id: int, payment_id: int | None, assessment_id: int | None,
+                        cause: OverpaymentCause, amount: int, arisen_on: date) -> int:
+        return int(self._conn.execute(insert(overpayments).values(
+            taxpayer_id=taxpayer_id, payment_id=payment_id, assessment_id=assessment_id, cause=cause.value,
+            amount=amount, remaining=amount, arisen_on=arisen_on, state="open", created_at=datetime.now(UTC),
+        ).returning(overpayments.c.id)).scalar_one())
+
+    def overpayments_of_payment(self, payment_id: int) -> list[OverpaymentItem]:
+        return [_overpayment(r) for r in self._conn.execute(
+            select(overpayments).where(overpayments.c.payment_id == payment_id).order_by(overpayments.c.id))]
+
+    def overpayments_of_taxpayer(self, taxpayer_id: int) -> list[OverpaymentItem]:
+        return [_overpayment(r) for r in self._conn.execute(
+            select(overpayments).where(overpayments.c.taxpayer_id == taxpayer_id).order_by(overpayments.c.id))]
+
+    def cancel_overpayment(self, overpayment_id: int) -> None:
+        done = self._conn.execute(
+            update(overpayments)
+            .where(overpayments.c.id == overpayment_id, overpayments.c.state == "open",
+                   overpayments.c.remaining == overpayments.c.amount)
+            .values(state="cancelled", remaining=0))
+        if done.rowcount != 1:
+            raise ConflictError("過誤納は既に充当または還付に使われています。先にそれを取り消してください")
+
+    # -- suspense ------------------------------------------------------------
+    def add_suspense(self, payment_id: int, reason: SuspenseReason, amount: int) -> int:
+        return int(self._conn.execute(insert(suspense_items).values(
+            payment_id=payment_id, reason=reason.value, amount=amount, status="open",
+            created_at=datetime.now(UTC)).returning(suspense_items.c.id)).scalar_one())
+
+    def _suspense_query(self) -> Any:
+        return (select(suspense_items, payments.c.notice_no, payments.c.period, payments.c.received_on,
+                       payments.c.channel, payments.c.source_key)
+                .join(payments, payments.c.id == suspense_items.c.payment_id))
+
+    def suspense(self, suspense_id: int, *, lock: bool = False) -> SuspenseItem:
+        query = self._suspense_query().where(suspense_items.c.id == suspense_id)
+        if lock:
+            query = query.with_for_update(of=suspense_items)
+        row = self._conn.execute(query).one_or_none()
+        if row is None:
+            raise NotFound(f"未消込が見つかりません（id={suspense_id}）")
+        return _suspense(row)
+
+    def suspense_of_payment(self, payment_id: int) -> SuspenseItem | None:
+        row = self._conn.execute(self._suspense_query().where(suspense_items.c.payment_id == payment_id)).one_or_none()
+        return _suspense(row) if row is not None else None
+
+    def open_suspense(self, *, offset: int = 0, limit: int = 100) -> tuple[list[SuspenseItem], bool]:
+        rows = self._conn.execute(
+            self._suspense_query().where(suspense_items.c.status == "open")
+            .order_by(suspense_items.c.id).offset(offset).limit(limit + 1)).all()
+        return [_suspense(r) for r in rows[:limit]], len(rows) > limit
+
+    def resolve_suspense(self, suspense_id: int, resolution: str, *, assessment_id: int | None,
+                         note: str | None) -> None:
+        done = self._conn.execute(
+            update(suspense_items)
+            .where(suspense_items.c.id == suspense_id, suspense_items.c.status == "open")
+            .values(status="resolved", resolution=resolution, assessment_id=assessment_id, note=note,
+                    resolved_at=datetime.now(UTC), resolved_by=self._operator))
+        if done.rowcount != 1:
+            raise ConflictError("この未消込は既に処理されています")
+
+    def set_payment_taxpayer(self, payment_id: int, taxpayer_id: int) -> None:
+        self._conn.execute(update(payments).where(payments.c.id == payment_id).values(taxpayer_id=taxpayer_id))
+
+    # -- 督促 and 猶予 -------------------------------------------------------
+    def dunnings(self, assessment_ids: Sequence[int]) -> dict[int, DunningRecord]:
+        out: dict[int, DunningRecord] = {}
+        for chunk in _chunks(list(assessment_ids)):
+            for r in self._conn.execute(select(dunnings).where(dunnings.c.assessment_id.in_(chunk))):
+                out[int(r.assessment_id)] = DunningRecord(
+                    assessment_id=int(r.assessment_id), issued_on=r.issued_on, designated_on=r.designated_on,
+                    fee=int(r.fee), honzei_due=int(r.honzei_due), delivery=r.delivery, batch_on=r.batch_on)
+        return out
+
+    def add_dunning(self, record: DunningRecord, taxpayer_id: int) -> None:
+        self._conn.execute(insert(dunnings).values(
+            assessment_id=record.assessment_id, taxpayer_id=taxpayer_id, issued_on=record.issued_on,
+            designated_on=record.designated_on, fee=record.fee, honzei_due=record.honzei_due,
+            delivery=record.delivery, batch_on=record.batch_on, created_at=datetime.now(UTC),
+            created_by=self._operator))
+        if record.fee:
+            self._conn.execute(update(assessments).where(assessments.c.id == record.assessment_id)
+                               .values(dunning_fee=assessments.c.dunning_fee + record.fee))
+
+    def deferrals(self, assessment_ids: Sequence[int]) -> dict[int, list[DeferralTerm]]:
+        out: dict[int, list[DeferralTerm]] = {}
+        for chunk in _chunks(list(assessment_ids)):
+            for r in self._conn.execute(select(deferrals).where(
+                    and_(deferrals.c.assessment_id.in_(chunk), deferrals.c.status == "active"))):
+                out.setdefault(int(r.assessment_id), []).append(
+                    DeferralTerm(int(r.assessment_id), r.kind, r.start_on, r.end_on))
+        return out
