@@ -21,16 +21,16 @@ never imported. A :class:`PaymentMapping` (a TOML table read by the caller with
 from __future__ import annotations
 
 import hashlib
-import re
 import unicodedata
 from collections.abc import Mapping
 from dataclasses import dataclass
 from datetime import date, datetime
 
-from core.dates import parse_date
 from core.domain.payment import Channel, Payment
 from core.errors import ValidationError
-from storage.files.csvread import FileFormatError, LineError, iter_rows, read_csv_text
+from storage.files import fields
+from storage.files.csvread import LineError, iter_rows, read_csv_text
+from storage.files.fields import FieldError
 
 __all__ = [
     "COLUMNS",
@@ -58,17 +58,10 @@ _CHANNEL_NAMES: dict[str, Channel] = {
     "口座振替": Channel.TRANSFER, "eltax": Channel.ELTAX, "共通納税": Channel.ELTAX,
     "eltax/共通納税": Channel.ELTAX, "スマホ決済": Channel.SMARTPHONE,
 } | {c.value: c for c in Channel if c is not Channel.SEIZURE}
-_AMOUNT_RE = re.compile(r"[0-9]+|[0-9]{1,3}(?:,[0-9]{3})+", re.ASCII)
-_MAX_AMOUNT = 10**11
-_FIRST_DATE, _LAST_DATE = date(1900, 1, 1), date(2200, 12, 31)
 
 
 class MappingError(ValidationError):
     """A mapping file that does not describe a usable layout."""
-
-
-class _Bad(Exception):
-    """A field that fails validation; the message never contains the value."""
 
 
 @dataclass(frozen=True, slots=True)
@@ -106,7 +99,7 @@ def parse_channel(text: str) -> Channel:
     """A channel from its enum value or Japanese name (NFKC, case-insensitive)."""
     key = unicodedata.normalize("NFKC", text).strip().lower()
     if key not in _CHANNEL_NAMES:
-        raise _Bad("収納経路が不明です（窓口, 金融機関, コンビニ, 口座振替, eLTAX, スマホ決済）")
+        raise FieldError("収納経路が不明です（窓口, 金融機関, コンビニ, 口座振替, eLTAX, スマホ決済）")
     return _CHANNEL_NAMES[key]
 
 
@@ -154,7 +147,7 @@ class PaymentMapping:
                 raise MappingError("channel の固定値は文字列で指定してください", field="channel")
             try:
                 channel = parse_channel(fixed)
-            except _Bad as exc:
+            except FieldError as exc:
                 raise MappingError(str(exc), field="channel") from None
         elif "channel" not in columns:
             raise MappingError("収納経路（channel 列または固定値）が指定されていません", field="channel")
@@ -174,65 +167,12 @@ def _check_date_format(fmt: object) -> None:
         raise MappingError("date_format が日付の書式として使えません（例: %Y%m%d, %Y/%m/%d）", field="date_format")
 
 
-def _amount(text: str) -> int:
-    value = re.sub(r"\s+", "", unicodedata.normalize("NFKC", text))
-    if not value:
-        raise _Bad("金額がありません")
-    if not _AMOUNT_RE.fullmatch(value):
-        raise _Bad("数字ではありません（円単位の整数、桁区切りのカンマは可）")
-    digits = value.replace(",", "").lstrip("0")
-    if not digits:
-        raise _Bad("金額は1円以上です")
-    if len(digits) > 11 or int(digits) >= _MAX_AMOUNT:
-        raise _Bad("金額が上限（999億9999万9999円）を超えています")
-    return int(digits)
-
-
-def _date(text: str, fmt: str | None) -> date:
-    if not text:
-        raise _Bad("日付がありません")
-    try:
-        value = datetime.strptime(text, fmt).date() if fmt else parse_date(text)
-    except ValueError as exc:  # DateParseError is a ValueError; its messages never echo the text
-        raise _Bad(str(exc) if not fmt else f"日付が書式（{fmt}）に合いません") from None
-    if not _FIRST_DATE <= value <= _LAST_DATE:
-        raise _Bad("日付が範囲外です（1900年〜2200年）")
-    return value
-
-
-def _code(text: str, width: int, what: str) -> str | None:
-    value = unicodedata.normalize("NFKC", text).strip()
-    if not value:
-        return None
-    if not re.fullmatch(rf"[0-9]{{{width}}}", value, re.ASCII):
-        raise _Bad(f"{what}は{width}桁の数字です")
-    return value
-
-
 def _key(text: str) -> str:
     if not text:
-        raise _Bad("レコードキーがありません")
+        raise FieldError("レコードキーがありません")
     if len(text) > 80 or not text.isprintable():  # payments.source_key is VARCHAR(80)
-        raise _Bad("レコードキーは改行や制御文字を含まない80文字以内です")
+        raise FieldError("レコードキーは改行や制御文字を含まない80文字以内です")
     return text
-
-
-def _notice(text: str) -> str | None:
-    value = unicodedata.normalize("NFKC", text).strip()
-    if not value:
-        return None
-    if not (value.isascii() and value.isalnum() and len(value) <= 30):  # assessments.notice_no is VARCHAR(30)
-        raise _Bad("通知書番号は30文字以内の英数字です")
-    return value
-
-
-def _period(text: str) -> int | None:
-    value = unicodedata.normalize("NFKC", text).strip()
-    if not value:
-        return None
-    if not re.fullmatch(r"[0-9]{1,2}", value, re.ASCII) or not 1 <= int(value) <= 99:
-        raise _Bad("期別は1〜99の数字です")
-    return int(value)
 
 
 def _record(line: int, row: Mapping[str, str], mapping: PaymentMapping | None,
@@ -242,23 +182,19 @@ def _record(line: int, row: Mapping[str, str], mapping: PaymentMapping | None,
         return mapping.columns[key] if mapping else LABELS[key]
 
     fmt = mapping.date_format if mapping else None
-    parsers = {  # in COLUMNS order
-        "record_key": _key, "channel": parse_channel, "notice_no": _notice, "period": _period,
-        "amount": _amount, "received_on": lambda t: _date(t, fmt), "accounted_on": lambda t: _date(t, fmt),
-        "bank_code": lambda t: _code(t, 4, "金融機関コード"), "branch_code": lambda t: _code(t, 3, "店舗コード"),
+    parsers: dict[str, fields.Parser] = {  # in COLUMNS order
+        "record_key": _key, "channel": parse_channel, "notice_no": fields.notice_no, "period": fields.period,
+        "amount": fields.amount, "received_on": lambda t: fields.date_field(t, fmt),
+        "accounted_on": lambda t: fields.date_field(t, fmt),
+        "bank_code": lambda t: fields.digit_code(t, 4, "金融機関コード"),
+        "branch_code": lambda t: fields.digit_code(t, 3, "店舗コード"),
     }
-    values: dict[str, object] = {}
-    before = len(errors)
-    for key, parse in parsers.items():
-        if key not in row:  # a column a mapping leaves out
-            values[key] = mapping.channel if key == "channel" and mapping else None
-            continue
-        try:
-            values[key] = parse(row[key])
-        except _Bad as exc:
-            errors.append(LineError(line, label(key), str(exc)))
-    if len(errors) > before:
+    values = fields.parse_fields(line, row, parsers, label, errors)
+    if values is None:
         return None
+    for key in COLUMNS:  # a column a mapping leaves out
+        values.setdefault(key, mapping.channel if key == "channel" and mapping else None)
+    before = len(errors)
     if values["period"] is not None and values["notice_no"] is None:
         errors.append(LineError(line, label("period"), "期別は通知書番号とともに指定してください"))
     if values["branch_code"] is not None and values["bank_code"] is None:
@@ -301,8 +237,5 @@ def parse_payments(data: bytes, mapping: PaymentMapping | Mapping[str, object] |
         record = _record(line, row, layout, errors)
         if record is not None and first_line.get(key) == line:
             records.append(record)
-    if not records and not errors:
-        errors.append(LineError(1, None, "見出し行のみでデータ行がありません"))
-    if errors:
-        raise FileFormatError(sorted(errors, key=lambda e: e.line))
+    fields.raise_errors(errors, has_records=bool(records))
     return PaymentFile(sha256=digest, encoding=encoding, records=tuple(records))
