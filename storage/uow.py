@@ -19,6 +19,7 @@ from storage.repositories.ledger import SqlLedgerRepository
 from storage.repositories.payments import SqlPaymentRepository
 from storage.repositories.settings import SqlSettingsRepository
 from storage.repositories.taxpayers import SqlTaxpayerRepository
+from storage.repositories.transfers import SqlTransferRepository
 
 __all__ = ["SqlUnitOfWork"]
 
@@ -31,6 +32,7 @@ class SqlUnitOfWork:
     payments: SqlPaymentRepository
     ledger: SqlLedgerRepository
     batches: SqlImportBatchRepository
+    transfers: SqlTransferRepository
     settings: SqlSettingsRepository
     identity: SqlIdentityRepository
     audit: AuditSink
@@ -69,6 +71,7 @@ class SqlUnitOfWork:
         self.payments = SqlPaymentRepository(self._conn, self._operator)
         self.ledger = SqlLedgerRepository(self._conn, self._operator)
         self.batches = SqlImportBatchRepository(self._conn, self._operator)
+        self.transfers = SqlTransferRepository(self._conn, self._crypto, self._operator)
         self.settings = SqlSettingsRepository(self._conn)
         self.identity = SqlIdentityRepository(self._conn, self._crypto)
         self.audit = self._audit_factory(self._conn)

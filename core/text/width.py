@@ -18,6 +18,7 @@ def display_width(text: str) -> int:
     return sum(_char_width(ch) for ch in text)
 
 
-def pad(text: str, width: int) -> str:
-    """``text`` left-aligned to ``width`` display columns."""
-    return text + " " * max(0, width - display_width(text))
+def pad(text: str, width: int, *, right: bool = False) -> str:
+    """``text`` left-aligned (or right-aligned) to ``width`` display columns."""
+    fill = " " * max(0, width - display_width(text))
+    return fill + text if right else text + fill

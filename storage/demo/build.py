@@ -28,6 +28,7 @@ from storage.crypto.totp import TotpEngine
 from storage.crypto.context import Crypto
 from storage.db import is_sqlite
 from storage.demo.synthetic import DemoTaxpayer, generate
+from storage.demo.activity import add_activity
 from storage.demo.users import DEMO_USERS
 from storage.repositories.settings import SqlSettingsRepository
 from storage.repositories.taxpayer_rows import blind_values, encrypted_values, plain_values
@@ -51,6 +52,10 @@ class DemoSummary:
     overpayments: int
     accounts: int
     seconds: float
+    dunnings: int = 0
+    transfer_items: int = 0
+    suspense: int = 0
+    reversals: int = 0
 
 
 class _Batch:
@@ -184,6 +189,7 @@ def build_demo(config: Config, *, taxpayers_count: int, audit_factory: AuditFact
         day = as_of or datetime.now(UTC).date()
         counts = write_demo(store, generate(taxpayers_count, seed=seed, as_of=day, municipality_name=name), progress)
         seed_users(store.uow(), tools or default_tools(), DEMO_USERS, terminal_ids=[config.terminal_id])
+        counts.update(add_activity(store, as_of=day, terminal_id=config.terminal_id, seed=seed))
         with store.uow() as uow:
             uow.settings.set("demo_params", {"taxpayers": taxpayers_count, "seed": seed,
                                              "as_of": day.isoformat()}, by="demo")
@@ -195,5 +201,7 @@ def build_demo(config: Config, *, taxpayers_count: int, audit_factory: AuditFact
         taxpayers=counts.get("taxpayers", 0), assessments=counts.get("assessments", 0),
         payments=counts.get("payments", 0), overpayments=counts.get("overpayments", 0),
         accounts=counts.get("transfer_accounts", 0), seconds=time.perf_counter() - started,
+        dunnings=counts.get("dunnings", 0), transfer_items=counts.get("transfer_items", 0),
+        suspense=counts.get("suspense", 0), reversals=counts.get("reversals", 0),
     )
     return store, summary

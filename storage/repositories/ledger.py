@@ -12,7 +12,7 @@ from collections.abc import Iterable, Sequence
 from datetime import UTC, date, datetime
 from typing import Any
 
-from sqlalchemy import Connection, and_, func, insert, select, update
+from sqlalchemy import Connection, and_, case, func, insert, select, update
 from sqlalchemy.orm import aliased
 
 from core.domain.assessment import Assessment
@@ -24,6 +24,8 @@ from storage.repositories.assessments import row_to_assessment
 from storage.schema import (
     allocations,
     assessments,
+    taxpayers,
+    transfer_items,
     deferrals,
     dunnings,
     overpayments,
@@ -233,4 +235,70 @@ class SqlLedgerRepository:
                     and_(deferrals.c.assessment_id.in_(chunk), deferrals.c.status == "active"))):
                 out.setdefault(int(r.assessment_id), []).append(
                     DeferralTerm(int(r.assessment_id), r.kind, r.start_on, r.end_on))
+        return out
+
+    def dunning_candidates(self, first_due: date, last_due: date) -> list[tuple[Assessment, bool, bool]]:
+        """Active periods due in [first_due, last_due] with no 督促 yet, with the
+        taxpayer's 督促停止 and 公示送達 flags; in due-date order."""
+        query = (
+            select(assessments, taxpayers.c.flag_tokusoku_teishi, taxpayers.c.flag_koji_sotatsu)
+            .join(taxpayers, taxpayers.c.id == assessments.c.taxpayer_id)
+            .outerjoin(dunnings, dunnings.c.assessment_id == assessments.c.id)
+            .where(assessments.c.due_date.between(first_due, last_due), assessments.c.status == "active",
+                   dunnings.c.id.is_(None))
+            .order_by(assessments.c.due_date, assessments.c.id)
+        )
+        return [(row_to_assessment(r), bool(r.flag_tokusoku_teishi), bool(r.flag_koji_sotatsu))
+                for r in self._conn.execute(query)]
+
+    def undunned_before(self, day: date) -> list[Assessment]:
+        """Active periods due before *day* with 本税 still unpaid and no 督促 (督促漏れ candidates)."""
+        paid = (select(allocations.c.assessment_id, func.sum(allocations.c.amount).label("paid"))
+                .where(allocations.c.component == Component.HONZEI.value)
+                .group_by(allocations.c.assessment_id).subquery())
+        query = (select(assessments)
+                 .outerjoin(dunnings, dunnings.c.assessment_id == assessments.c.id)
+                 .outerjoin(paid, paid.c.assessment_id == assessments.c.id)
+                 .where(assessments.c.due_date < day, assessments.c.status == "active", dunnings.c.id.is_(None),
+                        func.coalesce(paid.c.paid, 0) < assessments.c.assessed_amount)
+                 .order_by(assessments.c.due_date, assessments.c.id))
+        return [row_to_assessment(r) for r in self._conn.execute(query)]
+
+    def statistics(self, start: date, end: date) -> list[tuple[int, str, int, int, int]]:
+        """(年度, 税目, Σ 調定額, Σ 本税 received before *start*, Σ 本税 received in
+        [*start*, *end*]) over active periods of 年度 ≤ *end*'s year. Reversals and
+        releases count on the original payment's date."""
+        original = aliased(payments)
+        on = func.coalesce(original.c.received_on, payments.c.received_on)
+        paid = (select(allocations.c.assessment_id,
+                       func.sum(case((on < start, allocations.c.amount), else_=0)).label("before"),
+                       func.sum(case((on.between(start, end), allocations.c.amount), else_=0)).label("within"))
+                .join(payments, payments.c.id == allocations.c.payment_id)
+                .outerjoin(original, original.c.id == payments.c.reverses_id)
+                .where(allocations.c.component == Component.HONZEI.value)
+                .group_by(allocations.c.assessment_id).subquery())
+        query = (select(assessments.c.fiscal_year, assessments.c.tax_code,
+                        func.sum(assessments.c.assessed_amount).label("assessed"),
+                        func.coalesce(func.sum(paid.c.before), 0).label("before"),
+                        func.coalesce(func.sum(paid.c.within), 0).label("within"))
+                 .outerjoin(paid, paid.c.assessment_id == assessments.c.id)
+                 .where(assessments.c.status == "active", assessments.c.fiscal_year <= start.year)
+                 .group_by(assessments.c.fiscal_year, assessments.c.tax_code)
+                 .order_by(assessments.c.fiscal_year, assessments.c.tax_code))
+        return [(int(r.fiscal_year), r.tax_code, int(r.assessed), int(r.before), int(r.within))
+                for r in self._conn.execute(query)]
+
+    def transfer_failures(self, assessment_ids: Sequence[int]) -> set[int]:
+        """Periods whose latest 口座振替 came back unpaid (口振不能) and are not yet paid by it."""
+        out: set[int] = set()
+        for chunk in _chunks(list(assessment_ids)):
+            rows = self._conn.execute(
+                select(transfer_items.c.assessment_id, transfer_items.c.result_code)
+                .where(transfer_items.c.assessment_id.in_(chunk), transfer_items.c.result_code.is_not(None))
+                .order_by(transfer_items.c.id))
+            for r in rows:
+                if r.result_code == "0":
+                    out.discard(int(r.assessment_id))
+                else:
+                    out.add(int(r.assessment_id))
         return out
