@@ -41,7 +41,7 @@ class DatabaseExists(NozeiError):
 class Store:
     engine: Engine
     crypto: Crypto
-    kek: bytes
+    kek: bytes = field(repr=False)  # the key-encryption key: never in a repr or a traceback
     config: Config
     audit_factory: AuditFactory
     after_commit: list[AfterCommit] = field(default_factory=list)

@@ -119,15 +119,19 @@ def period_balance(
     as_of: date,
     exemptions: Sequence[tuple[date, date]] = (),
     rates: RateTable = DEFAULT_RATE_TABLE,
+    count_later: bool = False,
 ) -> PeriodBalance:
     """Derive the period's balance on *as_of* from its entries (see the module doc).
 
     Entries dated after *as_of* are ignored, so a balance "as of" a past date
-    is what the ledger showed then.
+    is what the ledger showed then — unless *count_later*: then money already
+    posted with a later 領収日 still counts as paid (what a payment arriving
+    out of date order may still take), while the 延滞金 is charged as of *as_of*.
     """
-    entries = [e for e in entries if e.on <= as_of]
+    every = list(entries)
+    entries = [e for e in every if e.on <= as_of]
     sums = {comp: 0 for comp in Component}
-    for e in entries:
+    for e in every if count_later else entries:
         sums[e.component] += e.amount
     honzei_paid = sums[Component.HONZEI]
     paid = honzei_paid_on(entries)

@@ -125,6 +125,9 @@ def counter_pay(
     if received < amount:
         raise ValidationError("預り金が納付額より少ないです", field="received")
     with uow:
+        terminal = uow.identity.terminal(actor.terminal_id or "")
+        if terminal is None or terminal.disabled or not terminal.is_counter:
+            raise ConflictError("窓口収納は窓口端末でのみ行えます")
         taxpayer = uow.taxpayers.get(taxpayer_id)
         if taxpayer is None:
             raise NotFound("宛名が見つかりません")

@@ -110,7 +110,8 @@ class PeriodView:
                 and self.balance.as_of > self.prescription_on)
 
 
-def period_views(uow: Any, periods: Sequence[Assessment], as_of: date, policy: CollectionPolicy) -> list[PeriodView]:
+def period_views(uow: Any, periods: Sequence[Assessment], as_of: date, policy: CollectionPolicy, *,
+                 count_later: bool = False) -> list[PeriodView]:
     ids = [a.id for a in periods if a.id is not None]
     entries = uow.ledger.entries(ids)
     dunnings = uow.ledger.dunnings(ids)
@@ -121,7 +122,7 @@ def period_views(uow: Any, periods: Sequence[Assessment], as_of: date, policy: C
         mine = entries.get(a.id, [])
         assessed = a.assessed_amount if a.status is AssessmentStatus.ACTIVE else 0
         balance = period_balance(assessed=assessed, due=a.due_date, fee=a.dunning_fee, entries=mine,
-                                 as_of=as_of, rates=policy.rates)
+                                 as_of=as_of, rates=policy.rates, count_later=count_later)
         terms = deferrals.get(a.id, [])
         owed = balance.total_due > 0
         completion = (prescription_date(a.statutory_due_date,

@@ -60,7 +60,9 @@ def _excess_cause(views: Sequence[PeriodView], plan: AllocationPlan) -> Overpaym
 def apply_to_periods(uow: Any, payment_id: int, payment: Payment, periods: Sequence[Assessment],
                      policy: CollectionPolicy, *, allow_suspense: bool = True) -> Posting:
     """Apply an already stored payment's money to *periods* (balances as of its 領収日)."""
-    views = period_views(uow, periods, payment.received_on, policy)
+    # Money already posted counts even if its 領収日 is later (a file arriving out of order):
+    # a period is never paid twice; the 延滞金 is charged as of this payment's 領収日.
+    views = period_views(uow, periods, payment.received_on, policy, count_later=True)
     plan = _plan(payment.amount, views, policy)
     if plan.parts:
         uow.payments.allocate(payment_id, [
@@ -145,7 +147,7 @@ def release_excess(uow: Any, assessment: Assessment, on: date, policy: Collectio
     """After a 減額更正 or 賦課取消, move what was paid beyond the new amount to 過誤納
     (17条), newest payment first, by negative ``release`` entries. Returns the yen released."""
     assert assessment.id is not None
-    view = period_views(uow, [assessment], on, policy)[0]
+    view = period_views(uow, [assessment], on, policy, count_later=True)[0]
     excess = {Component.HONZEI: view.balance.excess_paid,
               Component.ENTAIKIN: max(0, view.balance.entaikin_paid - view.balance.entaikin)
               if view.balance.entaikin_fixed else 0,

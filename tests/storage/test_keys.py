@@ -120,3 +120,9 @@ class TestRotation:
             count = conn.execute(select(func.count()).select_from(audit_events)).scalar_one()
         assert actions == ["keys.rotate", "keys.reencrypt.start", "keys.reencrypt.done"]
         assert count == 3
+
+
+class TestKeyNeverPrinted:
+    def test_the_store_repr_never_shows_the_key_encryption_key(self, store: Store) -> None:
+        # Hypothesis and pytest print fixtures' reprs in failure reports.
+        assert repr(store.kek) not in repr(store) and "kek" not in repr(store)
