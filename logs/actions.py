@@ -40,6 +40,19 @@ __all__ = [
     "AUDIT_ARCHIVE",
     "EXPORT_FILE",
     "FILE_IMPORT",
+    "EXPORT_REFUSED",
+    "TAXPAYER_ACCOUNT",
+    "PAYMENTS_IMPORT",
+    "ATENA_IMPORT",
+    "ASSESSMENTS_IMPORT",
+    "PAYMENT_COUNTER",
+    "PAYMENT_REVERSE",
+    "SUSPENSE_RESOLVE",
+    "DUNNING_RUN",
+    "TRANSFER_REGISTER",
+    "TRANSFER_REQUEST",
+    "TRANSFER_RESULT",
+    "REPORT_STATISTICS",
     "SETTINGS_CHANGE",
     "ACTIONS",
     "action_label",
@@ -86,6 +99,21 @@ AUDIT_REVIEW = "audit.review"
 AUDIT_ARCHIVE = "audit.archive"
 EXPORT_FILE = "export.file"
 FILE_IMPORT = "file.import"
+EXPORT_REFUSED = "export.refused"
+
+# 収納・督促・口座振替・統計
+TAXPAYER_ACCOUNT = "taxpayer.account"
+PAYMENTS_IMPORT = "payments.import"
+ATENA_IMPORT = "atena.import"
+ASSESSMENTS_IMPORT = "assessments.import"
+PAYMENT_COUNTER = "payment.counter"
+PAYMENT_REVERSE = "payment.reverse"
+SUSPENSE_RESOLVE = "suspense.resolve"
+DUNNING_RUN = "dunning.run"
+TRANSFER_REGISTER = "transfer.register"
+TRANSFER_REQUEST = "transfer.request"
+TRANSFER_RESULT = "transfer.result"
+REPORT_STATISTICS = "report.statistics"
 
 #: action name → Japanese label.
 ACTIONS: dict[str, str] = {
@@ -123,6 +151,19 @@ ACTIONS: dict[str, str] = {
     EXPORT_FILE: "ファイル出力",
     FILE_IMPORT: "ファイル取込",
     SETTINGS_CHANGE: "設定の変更",
+    EXPORT_REFUSED: "ファイル出力の拒否",
+    TAXPAYER_ACCOUNT: "調定・収納の照会",
+    PAYMENTS_IMPORT: "収納データの取込",
+    ATENA_IMPORT: "宛名の取込",
+    ASSESSMENTS_IMPORT: "調定の取込",
+    PAYMENT_COUNTER: "窓口収納",
+    PAYMENT_REVERSE: "収納の取消",
+    SUSPENSE_RESOLVE: "未消込の処理",
+    DUNNING_RUN: "督促の発付",
+    TRANSFER_REGISTER: "口座振替の登録",
+    TRANSFER_REQUEST: "口座振替請求の作成",
+    TRANSFER_RESULT: "口座振替結果の取込",
+    REPORT_STATISTICS: "収納統計の表示",
 }
 
 

@@ -176,9 +176,10 @@ def _report(store: Store, actor: Actor, tools: AuthTools, args: argparse.Namespa
     heads = (_("調定額"), _("収納額"), _("未納額"), _("収納率"))
     print("  " + pad(_("区分"), 12) + pad(_("税目"), 24) + "".join(pad(h, 16, right=True) for h in heads[:3])
           + pad(heads[3], 10, right=True))
-    for section in ("現年度分", "滞納繰越分"):
+    sections = {"現年度分": _("現年度分"), "滞納繰越分": _("滞納繰越分")}
+    for section, label in sections.items():
         for r in [r for r in stats.rows if r.section == section] + [stats.total(section)]:
-            print("  " + pad(_(r.section), 12) + pad(r.tax_name, 24)
+            print("  " + pad(label, 12) + pad(r.tax_name, 24)
                   + "".join(pad(f"{v:,}", 16, right=True) for v in (r.assessed, r.collected, r.unpaid))
                   + pad(f"{r.rate:.2f}%", 10, right=True))
 
