@@ -22,6 +22,9 @@ from core.rules.rates import RateTable
 from core.services.rates import load_rate_table
 
 __all__ = [
+    "ALLOCATION_POLICY_KEY",
+    "DUNNING_POLICY_KEY",
+    "SUSPENSE_LIMIT_KEY",
     "CollectionPolicy",
     "PeriodView",
     "load_policy",
