@@ -15,7 +15,6 @@ class Permission(StrEnum):
     TAXPAYER_VIEW = "taxpayer.view"
     MYNUMBER_VIEW = "mynumber.view"
     MYNUMBER_SEARCH = "mynumber.search"
-    RECORDS_IMPORT = "records.import"  # 宛名・調定の取込
     PAYMENT_POST = "payment.post"
     PAYMENT_IMPORT = "payment.import"
     PAYMENT_REVERSE = "payment.reverse"
@@ -51,7 +50,7 @@ DEFAULT_ROLES: dict[str, tuple[str, frozenset[Permission]]] = {
     "collection": (
         "収納担当",
         _INQUIRY
-        | {P.RECORDS_IMPORT, P.PAYMENT_POST, P.PAYMENT_IMPORT, P.PAYMENT_REVERSE, P.SUSPENSE_RESOLVE,
+        | {P.PAYMENT_POST, P.PAYMENT_IMPORT, P.PAYMENT_REVERSE, P.SUSPENSE_RESOLVE,
            P.DUNNING_RUN, P.TRANSFER_MANAGE, P.EXPORT_FILES},
     ),
     "refund": ("還付担当", _INQUIRY | {P.REFUND_DRAFT, P.REFUND_PAY, P.EXPORT_FILES}),

@@ -1,5 +1,8 @@
 """宛名 and 調定 imports (SPEC §7): upsert by atena_no / (notice number, 期別), with history.
 
+They need ``payment.import`` — the section's file-import permission (SPEC §5.3
+names no separate one for the 宛名 and 調定 files the collection clerks load).
+
 Both take already-parsed rows (the file readers live in storage), check the
 whole file against the database first — every problem is listed with its line
 and nothing is applied — then apply everything in one transaction, record the
@@ -101,7 +104,7 @@ def _finish(uow: UnitOfWork, actor: Actor, summary: RecordsSummary) -> None:
     uow.commit()
 
 
-@service(Permission.RECORDS_IMPORT)
+@service(Permission.PAYMENT_IMPORT)
 def import_atena(uow: UnitOfWork, actor: Actor, rows: Sequence[AtenaRow], *, sha256: str, file_name: str,
                  progress: Callable[[int], None] | None = None) -> RecordsSummary:
     summary = RecordsSummary("atena", file_name, sha256, records=len(rows))
@@ -135,7 +138,7 @@ def import_atena(uow: UnitOfWork, actor: Actor, rows: Sequence[AtenaRow], *, sha
     return summary
 
 
-@service(Permission.RECORDS_IMPORT)
+@service(Permission.PAYMENT_IMPORT)
 def import_assessments(uow: UnitOfWork, actor: Actor, rows: Sequence[AssessmentRow], *, sha256: str,
                        file_name: str, on: date, progress: Callable[[int], None] | None = None) -> RecordsSummary:
     """*on* is the date the 更正 take effect (the import date)."""

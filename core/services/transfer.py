@@ -106,7 +106,10 @@ def register_account(uow: UnitOfWork, actor: Actor, taxpayer_id: int, *, bank_co
         raise ValidationError("口座名義はカナで入力してください", field="holder_kana") from None
     if not kana.strip() or len(kana.encode("cp932")) > 30:
         raise ValidationError("口座名義（半角カナ）は30バイト以内です", field="holder_kana")
-    codes = tuple(sorted({TaxCode(c).value for c in tax_codes})) if tax_codes else ()
+    try:
+        codes = tuple(sorted({TaxCode(c).value for c in tax_codes})) if tax_codes else ()
+    except ValueError:
+        raise ValidationError("税目コードが不明です（01〜05）", field="tax_codes") from None
     if not codes:
         raise ValidationError("振替する税目を選んでください", field="tax_codes")
     if end_on is not None and end_on < start_on:
@@ -192,8 +195,13 @@ def apply_transfer_results(uow: UnitOfWork, actor: Actor, lines: Sequence[Result
         problems: list[str] = []
         matched = []
         run_ids = set()
+        seen: set[str] = set()
         for n, line in enumerate(lines, start=1):
             item = uow.transfers.item_by_customer(line.customer_no)  # type: ignore[attr-defined]
+            if line.customer_no in seen:
+                problems.append(f"{n}件目: 同じ顧客番号が重複しています")
+                continue
+            seen.add(line.customer_no)
             if line.code not in RESULT_LABELS:
                 problems.append(f"{n}件目: 振替結果コードが不明です")
             elif item is None:

@@ -60,11 +60,12 @@ class SqlTransferRepository:
 
     def billable(self, debit_on: date) -> list[tuple[Assessment, TransferAccount]]:
         """Active periods due on *debit_on* of taxpayers with an account covering the tax
-        on that day (several accounts: the newest wins)."""
+        on that day — by its dates, so an account ended from a later date still
+        covers the days before (several accounts: the newest wins)."""
         a, t = assessments, transfer_accounts
         rows = self._conn.execute(
             select(a, t.c.id.label("account_id"))
-            .join(t, and_(t.c.taxpayer_id == a.c.taxpayer_id, t.c.status == "active", t.c.start_on <= debit_on,
+            .join(t, and_(t.c.taxpayer_id == a.c.taxpayer_id, t.c.start_on <= debit_on,
                           or_(t.c.end_on.is_(None), t.c.end_on >= debit_on)))
             .where(a.c.due_date == debit_on, a.c.status == "active")
             .order_by(a.c.id, t.c.id.desc())).all()
