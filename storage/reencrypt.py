@@ -18,7 +18,7 @@ from core.ports import AuditEvent
 from core.security.permissions import Actor
 from storage.crypto.context import Crypto
 from storage.crypto.keyring import load_keyring, rotate_field_key
-from storage.schema import ENCRYPTED_COLUMNS, taxpayer_history, taxpayers, transfer_accounts, users
+from storage.schema import ENCRYPTED_COLUMNS, refunds, taxpayer_history, taxpayers, transfer_accounts, users
 from storage.store import Store
 
 __all__ = ["rotate", "reencrypt", "pending_rows", "ReencryptReport", "RECORD_IDS", "StoreKeys"]
@@ -27,6 +27,7 @@ TABLES: dict[str, Table] = {
     "taxpayers": taxpayers,
     "taxpayer_history": taxpayer_history,
     "transfer_accounts": transfer_accounts,
+    "refunds": refunds,
     "users": users,
 }
 
@@ -35,6 +36,7 @@ RECORD_IDS: dict[str, Callable[[Any], object]] = {
     "taxpayers": lambda row: row.id,
     "taxpayer_history": lambda row: f"{row.taxpayer_id}:{row.version}",
     "transfer_accounts": lambda row: row.id,
+    "refunds": lambda row: row.id,
     "users": lambda row: row.id,
 }
 

@@ -17,6 +17,7 @@ from storage.repositories.batches import SqlImportBatchRepository
 from storage.repositories.identity import SqlIdentityRepository
 from storage.repositories.ledger import SqlLedgerRepository
 from storage.repositories.payments import SqlPaymentRepository
+from storage.repositories.refunds import SqlRefundRepository
 from storage.repositories.settings import SqlSettingsRepository
 from storage.repositories.taxpayers import SqlTaxpayerRepository
 from storage.repositories.transfers import SqlTransferRepository
@@ -33,6 +34,7 @@ class SqlUnitOfWork:
     ledger: SqlLedgerRepository
     batches: SqlImportBatchRepository
     transfers: SqlTransferRepository
+    refunds: SqlRefundRepository
     settings: SqlSettingsRepository
     identity: SqlIdentityRepository
     audit: AuditSink
@@ -72,6 +74,7 @@ class SqlUnitOfWork:
         self.ledger = SqlLedgerRepository(self._conn, self._operator)
         self.batches = SqlImportBatchRepository(self._conn, self._operator)
         self.transfers = SqlTransferRepository(self._conn, self._crypto, self._operator)
+        self.refunds = SqlRefundRepository(self._conn, self._crypto, self._operator)
         self.settings = SqlSettingsRepository(self._conn)
         self.identity = SqlIdentityRepository(self._conn, self._crypto)
         self.audit = self._audit_factory(self._conn)

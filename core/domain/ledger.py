@@ -29,7 +29,11 @@ class OverpaymentItem:
     amount: int
     remaining: int
     arisen_on: date
-    state: str  # open | appropriated | refunded | cancelled …
+    state: str  # open | settled (nothing left) | cancelled
+    paid_on: date | None = None  # the 納付日 its 還付加算金 counts from
+    due_on: date | None = None  # the 納期限 of the period it came from
+    request_on: date | None = None  # 更正の請求の日
+    correction_on: date | None = None  # 更正の日
 
 
 @dataclass(frozen=True, slots=True)

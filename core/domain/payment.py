@@ -25,6 +25,7 @@ class Channel(StrEnum):
     ELTAX = "eltax"  # eLTAX / 共通納税
     SMARTPHONE = "smartphone"  # スマホ決済
     SEIZURE = "seizure"  # 滞納処分による配当
+    APPROPRIATION = "offset"  # 過誤納からの充当 (17条の2)
 
 
 class Component(StrEnum):

@@ -179,7 +179,8 @@ def resolve_suspense(
                 raise NotFound("指定の宛名番号の納税者がいません")
             uow.ledger.set_payment_taxpayer(item.payment_id, taxpayer.id)
             uow.ledger.add_overpayment(taxpayer_id=taxpayer.id, payment_id=item.payment_id, assessment_id=None,
-                                       cause=OverpaymentCause.GONO, amount=item.amount, arisen_on=on)
+                                       cause=OverpaymentCause.GONO, amount=item.amount, arisen_on=on,
+                                       paid_on=payment.received_on)
         elif note is None:
             raise ValidationError("返還の整理番号（返還依頼書の番号など）を入力してください", field="note")
         uow.ledger.resolve_suspense(suspense_id, {"assign": "assigned", "refund": "refund",

@@ -81,7 +81,9 @@ def apply_to_periods(uow: Any, payment_id: int, payment: Payment, periods: Seque
     cause = _excess_cause(views, plan)
     uow.ledger.add_overpayment(taxpayer_id=taxpayer_id, payment_id=payment_id,
                                assessment_id=periods[0].id if len(periods) == 1 else None,
-                               cause=cause, amount=plan.excess, arisen_on=payment.received_on)
+                               cause=cause, amount=plan.excess, arisen_on=payment.received_on,
+                               paid_on=payment.received_on,
+                               due_on=periods[0].due_date if len(periods) == 1 else None)
     return replace(posting, overpayment=plan.excess, overpayment_cause=cause)
 
 
@@ -159,8 +161,11 @@ def release_excess(uow: Any, assessment: Assessment, on: date, policy: Collectio
             continue
         uow.ledger.add_entry(payment_id, assessment.id, component, -take, entry="release",
                              policy_version=policy.allocation.version, on=on)
+        source = uow.payments.get(payment_id)
         uow.ledger.add_overpayment(taxpayer_id=assessment.taxpayer_id, payment_id=payment_id,
-                                   assessment_id=assessment.id, cause=cause, amount=take, arisen_on=on)
+                                   assessment_id=assessment.id, cause=cause, amount=take, arisen_on=on,
+                                   paid_on=source.received_on if source is not None else on,
+                                   due_on=assessment.due_date, correction_on=on)
         excess[component] -= take
         released += take
     return released

@@ -128,6 +128,7 @@ def _write_one(b: _Batch, d: DemoTaxpayer, tid: int, crypto: Crypto, now: dateti
                 b.add(overpayments, {
                     "taxpayer_id": tid, "payment_id": pay_id, "assessment_id": pid, "cause": cause.value,
                     "amount": excess, "remaining": excess, "arisen_on": pay.accounted_on,
+                    "paid_on": pay.received_on, "due_on": p.due_date, "request_on": None, "correction_on": None,
                     "state": "open", "created_at": now,
                 })
 

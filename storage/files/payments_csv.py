@@ -57,7 +57,7 @@ _CHANNEL_NAMES: dict[str, Channel] = {
     "窓口": Channel.COUNTER, "金融機関": Channel.BANK, "コンビニ": Channel.CONVENIENCE,
     "口座振替": Channel.TRANSFER, "eltax": Channel.ELTAX, "共通納税": Channel.ELTAX,
     "eltax/共通納税": Channel.ELTAX, "スマホ決済": Channel.SMARTPHONE,
-} | {c.value: c for c in Channel if c is not Channel.SEIZURE}
+} | {c.value: c for c in Channel if c not in (Channel.SEIZURE, Channel.APPROPRIATION)}
 
 
 class MappingError(ValidationError):

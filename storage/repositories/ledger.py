@@ -33,7 +33,7 @@ from storage.schema import (
     suspense_items,
 )
 
-__all__ = ["SqlLedgerRepository"]
+__all__ = ["SqlLedgerRepository", "overpayment_from_row"]
 
 _CHUNK = 500
 
@@ -43,13 +43,14 @@ def _chunks(ids: Sequence[int]) -> Iterable[Sequence[int]]:
         yield ids[i:i + _CHUNK]
 
 
-def _overpayment(row: Any) -> OverpaymentItem:
+def overpayment_from_row(row: Any) -> OverpaymentItem:
     return OverpaymentItem(
         id=int(row.id), taxpayer_id=int(row.taxpayer_id),
         payment_id=int(row.payment_id) if row.payment_id is not None else None,
         assessment_id=int(row.assessment_id) if row.assessment_id is not None else None,
         cause=OverpaymentCause(row.cause), amount=int(row.amount), remaining=int(row.remaining),
-        arisen_on=row.arisen_on, state=row.state,
+        arisen_on=row.arisen_on, state=row.state, paid_on=row.paid_on, due_on=row.due_on,
+        request_on=row.request_on, correction_on=row.correction_on,
     )
 
 
@@ -142,18 +143,21 @@ class SqlLedgerRepository:
 
     # -- overpayments --------------------------------------------------------
     def add_overpayment(self, *, taxpayer_id: int, payment_id: int | None, assessment_id: int | None,
-                        cause: OverpaymentCause, amount: int, arisen_on: date) -> int:
+                        cause: OverpaymentCause, amount: int, arisen_on: date, paid_on: date | None = None,
+                        due_on: date | None = None, request_on: date | None = None,
+                        correction_on: date | None = None) -> int:
         return int(self._conn.execute(insert(overpayments).values(
             taxpayer_id=taxpayer_id, payment_id=payment_id, assessment_id=assessment_id, cause=cause.value,
-            amount=amount, remaining=amount, arisen_on=arisen_on, state="open", created_at=datetime.now(UTC),
+            amount=amount, remaining=amount, arisen_on=arisen_on, state="open", paid_on=paid_on or arisen_on,
+            due_on=due_on, request_on=request_on, correction_on=correction_on, created_at=datetime.now(UTC),
         ).returning(overpayments.c.id)).scalar_one())
 
     def overpayments_of_payment(self, payment_id: int) -> list[OverpaymentItem]:
-        return [_overpayment(r) for r in self._conn.execute(
+        return [overpayment_from_row(r) for r in self._conn.execute(
             select(overpayments).where(overpayments.c.payment_id == payment_id).order_by(overpayments.c.id))]
 
     def overpayments_of_taxpayer(self, taxpayer_id: int) -> list[OverpaymentItem]:
-        return [_overpayment(r) for r in self._conn.execute(
+        return [overpayment_from_row(r) for r in self._conn.execute(
             select(overpayments).where(overpayments.c.taxpayer_id == taxpayer_id).order_by(overpayments.c.id))]
 
     def cancel_overpayment(self, overpayment_id: int) -> None:

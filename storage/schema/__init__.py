@@ -23,6 +23,7 @@ from storage.schema.collection import (
     taxpayers,
     transfer_accounts,
 )
+from storage.schema.refunds import appropriations, refunds
 from storage.schema.ledger import deferrals, dunnings, import_batches, transfer_items, transfer_runs
 from storage.schema.identity import (
     password_history,
@@ -55,6 +56,8 @@ __all__ = [
     "import_batches",
     "transfer_runs",
     "transfer_items",
+    "appropriations",
+    "refunds",
     "audit_events",
     "audit_head",
     "audit_checkpoints",
@@ -86,6 +89,7 @@ ENCRYPTED_COLUMNS: dict[str, tuple[str, ...]] = {
     ),
     "taxpayer_history": ("snapshot_ct",),
     "transfer_accounts": ("account_no_ct", "holder_kana_ct"),
+    "refunds": ("account_no_ct", "holder_kana_ct", "payee_ct"),
     "users": ("otp_secret_ct",),
 }
 

@@ -230,7 +230,11 @@ overpayments = Table(
     Column("amount", BigInteger, nullable=False),
     Column("remaining", BigInteger, nullable=False),
     Column("arisen_on", Date, nullable=False),
-    Column("state", String(12), nullable=False),
+    Column("state", String(12), nullable=False),  # open | settled | cancelled
+    Column("request_on", Date),  # 更正の請求の日 (還付加算金, 17条の4①)
+    Column("correction_on", Date),  # 更正の日
+    Column("paid_on", Date),  # the 納付日 the 還付加算金 starts from
+    Column("due_on", Date),  # the 納期限 of the period it came from
     Column("created_at", Ts, nullable=False),
     CheckConstraint("amount > 0", name="amount_positive"),
     CheckConstraint("remaining >= 0 and remaining <= amount", name="remaining_within_amount"),

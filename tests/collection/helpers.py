@@ -12,7 +12,7 @@ from core.domain.payment import Channel, Payment
 from core.security.permissions import Actor, Permission
 from core.services.ledger import load_policy, period_views
 from core.rules.balance import PeriodBalance
-from storage.schema import allocations, overpayments, payments, suspense_items
+from storage.schema import allocations, appropriations, overpayments, payments, refunds, suspense_items
 from storage.store import Store
 from tests.factories import period, person
 
@@ -43,22 +43,41 @@ def balances(store: Store, ids: Sequence[int], on: date) -> dict[int, PeriodBala
 
 
 def money(store: Store) -> dict[str, int]:
-    """Where every yen of the receipts went, for the conservation invariant."""
+    """Where every yen went, for the conservation invariants.
+
+    Real receipts exclude 充当 entries (channel ``offset``): those move money
+    already held as an overpayment. ``external`` is overpayments that arose
+    without a receipt (made directly in tests)."""
+    offset = Channel.APPROPRIATION.value
     with store.reading() as conn:
         def one(q: Any) -> int:
             return int(conn.execute(q).scalar_one())
+        reversed_ids = select(payments.c.reverses_id).where(payments.c.reverses_id.is_not(None))
+        real = select(payments.c.id).where(payments.c.channel != offset)
+        live_refunds = select(func.coalesce(func.sum(refunds.c.amount), 0)).where(refunds.c.state != "cancelled")
         return {
             "receipts": one(select(func.coalesce(func.sum(payments.c.amount), 0)).where(
-                payments.c.kind == "receipt", ~payments.c.id.in_(
-                    select(payments.c.reverses_id).where(payments.c.reverses_id.is_not(None))))),
-            "allocated": one(select(func.coalesce(func.sum(allocations.c.amount), 0))),
+                payments.c.kind == "receipt", payments.c.channel != offset, ~payments.c.id.in_(reversed_ids))),
+            "allocated": one(select(func.coalesce(func.sum(allocations.c.amount), 0)).where(
+                allocations.c.payment_id.in_(real))),
+            "offset_allocated": one(select(func.coalesce(func.sum(allocations.c.amount), 0)).where(
+                ~allocations.c.payment_id.in_(real))),
             "overpaid": one(select(func.coalesce(func.sum(overpayments.c.amount), 0)).where(
                 overpayments.c.state != "cancelled")),
+            "external": one(select(func.coalesce(func.sum(overpayments.c.amount), 0)).where(
+                overpayments.c.state != "cancelled", overpayments.c.payment_id.is_(None))),
+            "remaining": one(select(func.coalesce(func.sum(overpayments.c.remaining), 0)).where(
+                overpayments.c.state != "cancelled")),
+            "appropriated": one(select(func.coalesce(func.sum(appropriations.c.amount), 0))),
+            "refunded": one(live_refunds),
             "suspense": one(select(func.coalesce(func.sum(suspense_items.c.amount), 0)).where(
                 (suspense_items.c.status == "open") | (suspense_items.c.resolution == "returned"))),
         }
 
 
 def conserved(store: Store) -> bool:
+    """Receipts = entries + overpayments + open 未消込; overpayments = left + 充当 + 還付."""
     m = money(store)
-    return m["receipts"] == m["allocated"] + m["overpaid"] + m["suspense"]
+    return (m["receipts"] + m["external"] == m["allocated"] + m["overpaid"] + m["suspense"]
+            and m["overpaid"] == m["remaining"] + m["appropriated"] + m["refunded"]
+            and m["offset_allocated"] == m["appropriated"])

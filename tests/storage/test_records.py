@@ -2,8 +2,6 @@
 
 from __future__ import annotations
 
-import threading
-from collections.abc import Callable
 from dataclasses import replace
 from datetime import date
 
@@ -16,6 +14,7 @@ from core.domain.payment import Allocation, Channel, Component, Payment
 from core.errors import ConflictError, ValidationError
 from storage.schema import assessments, payments
 from storage.store import Store
+from tests.concurrency import race
 from tests.factories import period, person
 
 
@@ -138,21 +137,6 @@ class TestPaymentConstraints:
             assert uow.payments.unallocated(pid) == 300
 
 
-def _race(count: int, work: Callable[[], None]) -> None:
-    """Start ``count`` threads together on ``work`` and wait for all of them."""
-    barrier = threading.Barrier(count)
-
-    def run() -> None:
-        barrier.wait()
-        work()
-
-    threads = [threading.Thread(target=run) for _ in range(count)]
-    for t in threads:
-        t.start()
-    for t in threads:
-        t.join()
-
-
 @pytest.mark.parametrize("backend", [pytest.param("postgresql", marks=pytest.mark.pg)], indirect=True)
 class TestConcurrentAllocation:
     def test_racing_clerks_never_allocate_more_than_the_payment(self, store: Store) -> None:
@@ -172,7 +156,7 @@ class TestConcurrentAllocation:
             except (ConflictError, IntegrityError):
                 outcomes.append("refused")
 
-        _race(8, clerk)
+        race(8, clerk)
         with store.engine.connect() as conn:
             allocated = conn.execute(select(payments.c.allocated_amount).where(payments.c.id == pid)).scalar_one()
         with store.uow() as uow:
@@ -193,7 +177,7 @@ class TestConcurrentAllocation:
             except IntegrityError as exc:
                 errors.append(exc)
 
-        _race(4, raw_update)
+        race(4, raw_update)
         with store.engine.connect() as conn:
             allocated = conn.execute(select(payments.c.allocated_amount).where(payments.c.id == pid)).scalar_one()
         assert allocated == 800 and len(errors) == 2
