@@ -53,6 +53,16 @@ __all__ = [
     "TRANSFER_REQUEST",
     "TRANSFER_RESULT",
     "REPORT_STATISTICS",
+    "OVERPAYMENT_APPROPRIATE",
+    "REFUND_DRAFT",
+    "REFUND_APPROVE",
+    "REFUND_RETURN",
+    "REFUND_AMEND",
+    "REFUND_CANCEL",
+    "REFUND_PAY",
+    "REFUND_NOTIFY",
+    "REFUND_TRANSFER_FILE",
+    "REFUND_NOTICE_DATA",
     "SETTINGS_CHANGE",
     "ACTIONS",
     "action_label",
@@ -115,6 +125,18 @@ TRANSFER_REQUEST = "transfer.request"
 TRANSFER_RESULT = "transfer.result"
 REPORT_STATISTICS = "report.statistics"
 
+# 充当・還付
+OVERPAYMENT_APPROPRIATE = "overpayment.appropriate"
+REFUND_DRAFT = "refund.draft"
+REFUND_APPROVE = "refund.approve"
+REFUND_RETURN = "refund.return"
+REFUND_AMEND = "refund.amend"
+REFUND_CANCEL = "refund.cancel"
+REFUND_PAY = "refund.pay"
+REFUND_NOTIFY = "refund.notify"
+REFUND_TRANSFER_FILE = "refund.transfer_file"
+REFUND_NOTICE_DATA = "refund.notice_data"
+
 #: action name → Japanese label.
 ACTIONS: dict[str, str] = {
     LOGIN_SUCCESS: "ログイン成功",
@@ -164,6 +186,16 @@ ACTIONS: dict[str, str] = {
     TRANSFER_REQUEST: "口座振替請求の作成",
     TRANSFER_RESULT: "口座振替結果の取込",
     REPORT_STATISTICS: "収納統計の表示",
+    OVERPAYMENT_APPROPRIATE: "過誤納の充当",
+    REFUND_DRAFT: "還付の起案",
+    REFUND_APPROVE: "還付の決裁",
+    REFUND_RETURN: "還付の差戻し",
+    REFUND_AMEND: "還付の変更",
+    REFUND_CANCEL: "還付の取消",
+    REFUND_PAY: "還付の支出（現金）",
+    REFUND_NOTIFY: "還付の通知",
+    REFUND_TRANSFER_FILE: "還付の総合振込",
+    REFUND_NOTICE_DATA: "充当・還付通知の作成",
 }
 
 

@@ -5,18 +5,33 @@
 from __future__ import annotations
 
 import random
+from dataclasses import replace
 from datetime import date, timedelta
 
 from sqlalchemy import distinct, select
 
-from core.domain.payment import Channel, Payment
+from core.domain.assessment import Amendment
+from core.domain.payment import Channel, OverpaymentCause, Payment
 from core.security.permissions import Actor, Permission
+from core.services.appropriation import appropriate, preview_appropriation
 from core.services.dunning import run_dunning
 from core.services.ledger import load_policy
-from core.services.posting import post_payment, reverse_payment
+from core.services.payments import resolve_suspense
+from core.services.posting import post_payment, release_excess, reverse_payment
+from core.services.refunds import (
+    Account,
+    approve_refund,
+    cancel_refund,
+    claim_lapses_on,
+    draft_refund,
+    mark_notified,
+    pay_cash,
+    refund_payment_run,
+)
 from core.services.transfer import CONSIGNOR_KEY, ResultLine, apply_transfer_results, request_transfers
+from storage.files.refund_transfer import render_refund_run
 from storage.files.transfer_request import render_transfer_request
-from storage.schema import assessments, payments
+from storage.schema import assessments, dunnings, payments, taxpayers
 from storage.store import Store
 
 __all__ = ["DEMO_CONSIGNOR", "add_activity"]
@@ -75,4 +90,83 @@ def add_activity(store: Store, *, as_of: date, terminal_id: str, seed: int = 1) 
             reverse_payment(uow, int(row.id), source_key=f"REV-{row.id}", on=max(row.received_on, as_of - timedelta(days=1)))
             counts["reversals"] += 1
         uow.commit()
+    counts.update(_refund_history(store, as_of=as_of, terminal_id=terminal_id, rnd=rnd))
+    return counts
+
+
+def _extra_overpayments(store: Store, as_of: date) -> None:
+    """減額更正, 賦課取消 and 更正の請求 overpayments next to the synthetic 過納・二重納付."""
+    with store.uow("demo") as uow:
+        policy = load_policy(uow)
+        paid = uow.connection.execute(
+            select(payments.c.taxpayer_id, payments.c.notice_no, payments.c.period)
+            .where(payments.c.kind == "receipt", payments.c.notice_no.is_not(None),
+                   payments.c.received_on < as_of - timedelta(days=200))
+            .order_by(payments.c.id).limit(40)).all()
+        done = 0
+        for row in paid[::8]:
+            period = next((a for a in uow.ledger.periods_by_notice(row.notice_no) if a.period == row.period), None)
+            if period is None or period.assessed_amount < 10_000 or period.id is None:
+                continue
+            new = period.assessed_amount - period.assessed_amount // 4 // 100 * 100
+            uow.assessments.amend(Amendment(period.id, as_of - timedelta(days=20), period.assessed_amount, new,
+                                            "減額更正（所得の修正申告）"))
+            release_excess(uow, replace(period, assessed_amount=new), as_of - timedelta(days=20), policy)
+            done += 1
+        first = paid[0] if paid else None
+        if first is not None:
+            for cause, extra in ((OverpaymentCause.FUKA_TORIKESHI, {}),
+                                 (OverpaymentCause.SEIKYU, {"request_on": as_of - timedelta(days=150),
+                                                            "correction_on": as_of - timedelta(days=40)})):
+                uow.ledger.add_overpayment(taxpayer_id=int(first.taxpayer_id), payment_id=None, assessment_id=None,
+                                           cause=cause, amount=12_300, arisen_on=as_of - timedelta(days=40),
+                                           paid_on=as_of - timedelta(days=400), **extra)
+        uow.commit()
+
+
+def _refund_history(store: Store, *, as_of: date, terminal_id: str, rnd: random.Random) -> dict[str, int]:
+    """Every cause in every workflow state: 充当 where debts exist, then refunds drafted,
+    approved, paid (cash and transfer, one to a 公金受取口座), notified and cancelled."""
+    _extra_overpayments(store, as_of)
+    drafter = Actor("refund", frozenset(p.value for p in Permission) - {Permission.REFUND_APPROVE.value},
+                    terminal_id=terminal_id)
+    approver = Actor("approver", frozenset({Permission.REFUND_APPROVE.value}), terminal_id=terminal_id)
+    with store.uow("demo") as uow:  # two bank records found to be 誤納 of delinquent taxpayers
+        unresolved = uow.ledger.open_suspense(limit=2)[0]
+        debtors = uow.connection.execute(
+            select(distinct(taxpayers.c.atena_no)).select_from(dunnings.join(taxpayers))
+            .order_by(taxpayers.c.atena_no).limit(len(unresolved))).scalars().all()
+    for item, atena_no in zip(unresolved, debtors, strict=False):
+        resolve_suspense(store.uow("demo"), drafter, item.id, "refund", on=as_of, atena_no=atena_no)
+    with store.uow("demo") as uow:
+        items, _ = uow.refunds.open_overpayments(limit=500)
+    counts = {"appropriations": 0, "refunds": 0}
+    states = ["drafted", "approved", "paid_cash", "paid_transfer", "koukin", "notified", "cancelled"]
+    for n, item in enumerate(items):
+        plan = preview_appropriation(store.uow("demo"), drafter, item.id, on=as_of)
+        if plan.lines:
+            appropriate(store.uow("demo"), drafter, item.id, on=as_of, expected_total=plan.total)
+            counts["appropriations"] += len(plan.lines)
+            if plan.remainder == 0:
+                continue
+        if as_of > claim_lapses_on(item) or n >= 40:
+            continue  # lapsed claims and the rest stay open for the clerk
+        state = states[n % len(states)]
+        method = {"paid_transfer": "submitted", "koukin": "koukin"}.get(state, "cash")
+        account = Account("0005", f"{rnd.randint(1, 300):03d}", "1", f"{rnd.randint(1_000_000, 9_999_999)}",
+                          "ﾃﾞﾓ ｶﾝﾌﾟ") if method != "cash" else None
+        rid = draft_refund(store.uow("demo"), drafter, item.id, method=method, pay_on=as_of, today=as_of,
+                           account=account)
+        counts["refunds"] += 1
+        if state == "cancelled":
+            cancel_refund(store.uow("demo"), drafter, rid, reason="本人から充当の申出")
+        if state in ("drafted", "cancelled"):
+            continue
+        approve_refund(store.uow("demo"), approver, rid, on=as_of)
+        if state in ("paid_cash", "notified"):
+            pay_cash(store.uow("demo"), drafter, rid, on=as_of)
+        if state == "notified":
+            mark_notified(store.uow("demo"), drafter, rid, on=as_of)
+    run, _ = refund_payment_run(store.uow("demo"), drafter, pay_on=as_of, render=render_refund_run)
+    counts["refunds_paid_by_transfer"] = len(run.refunds)
     return counts

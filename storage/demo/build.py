@@ -56,6 +56,8 @@ class DemoSummary:
     transfer_items: int = 0
     suspense: int = 0
     reversals: int = 0
+    appropriations: int = 0
+    refunds: int = 0
 
 
 class _Batch:
@@ -204,5 +206,6 @@ def build_demo(config: Config, *, taxpayers_count: int, audit_factory: AuditFact
         accounts=counts.get("transfer_accounts", 0), seconds=time.perf_counter() - started,
         dunnings=counts.get("dunnings", 0), transfer_items=counts.get("transfer_items", 0),
         suspense=counts.get("suspense", 0), reversals=counts.get("reversals", 0),
+        appropriations=counts.get("appropriations", 0), refunds=counts.get("refunds", 0),
     )
     return store, summary

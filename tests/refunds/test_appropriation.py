@@ -107,3 +107,19 @@ class TestNothingRefundedWhileADebtIsUnpaid:
             refund = uow.refunds.refund(rid)
         assert refund.amount == plan.remainder
         assert conserved(store)
+
+
+class TestNoticeData:
+    def test_the_notice_lists_each_appropriation_and_the_refund(self, store: Store) -> None:
+        from core.services.refund_notices import overpayment_notice
+
+        tid, (a1, k1, f1) = _debts(store)
+        oid = overpayment(store, tid, 400_000, arisen=date(2025, 10, 1))
+        plan = preview_appropriation(store.uow(), DRAFTER, oid, on=ON)
+        appropriate(store.uow(), DRAFTER, oid, on=ON, expected_total=plan.total)
+        draft_refund(store.uow(), DRAFTER, oid, method="cash", pay_on=ON, today=ON)
+        notice = overpayment_notice(store.uow(), DRAFTER, oid)
+        assert [(n.notice_no, n.honzei + n.entaikin + n.fee) for n in notice.appropriations] == [
+            (line.notice_no, line.amount) for line in plan.lines]
+        assert (notice.cause, notice.refund_amount, notice.refund_method) == ("二重納付", plan.remainder, "窓口現金")
+        assert "山田" not in repr(notice)

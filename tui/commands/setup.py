@@ -69,7 +69,8 @@ def _demo(config: Config, args: argparse.Namespace) -> int:
           f"{_('収納')}: {summary.payments:,}  {_('過誤納')}: {summary.overpayments:,}  "
           f"{_('口座振替')}: {summary.accounts:,}")
     print(f"  {_('督促')}: {summary.dunnings:,}  {_('振替請求')}: {summary.transfer_items:,}  "
-          f"{_('未消込')}: {summary.suspense:,}  {_('取消')}: {summary.reversals:,}")
+          f"{_('未消込')}: {summary.suspense:,}  {_('取消')}: {summary.reversals:,}  "
+          f"{_('充当')}: {summary.appropriations:,}  {_('還付')}: {summary.refunds:,}")
     print(f"  {_('所要時間')}: {summary.seconds:.1f} s")
     print(_("デモ用の職員（パスワードはすべて {p}、端末 {t}）:").format(p=DEMO_PASSWORD, t=config.terminal_id))
     for u in DEMO_USERS:

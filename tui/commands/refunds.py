@@ -1,0 +1,69 @@
+"""``nozei refund transfer-file | list`` — paying approved refunds and listing the workflow."""
+
+from __future__ import annotations
+
+import argparse
+from pathlib import Path
+
+from core.dates import parse_date
+from core.domain.refund import METHOD_LABELS, STATE_LABELS, RefundState
+from core.errors import ValidationError
+from core.security.permissions import Actor
+from core.services.auth import AuthTools
+from core.services.refunds import claim_lapses_on, list_refunds, refund_payment_run
+from storage.files.export import write_private
+from storage.files.refund_transfer import render_refund_run
+from storage.store import Store
+from tui.commands.admin import as_operator
+from tui.i18n import _
+
+__all__ = ["register"]
+
+
+def _date(text: str):  # type: ignore[no-untyped-def]
+    try:
+        return parse_date(text)
+    except ValueError as exc:
+        raise argparse.ArgumentTypeError(str(exc)) from None
+
+
+def _transfer_file(store: Store, actor: Actor, tools: AuthTools, args: argparse.Namespace) -> None:
+    if args.out.exists():
+        raise ValidationError(_("出力先のファイルが既にあります: {name}").format(name=args.out.name))
+    run, data = refund_payment_run(store.uow(actor.user_id), actor, pay_on=args.date, render=render_refund_run)
+    if run.refunds:
+        sha = write_private(args.out, data)
+        print(_("総合振込ファイルを作成しました: {name}").format(name=args.out))
+        print(_("  振込日 {d}  件数 {n:,}  合計 {t:,}円（支出済にしました）").format(
+            d=run.pay_on.isoformat(), n=len(run.refunds), t=run.total))
+        print(f"  SHA-256 {sha}")
+    else:
+        print(_("{d} に振り込む決裁済の還付はありません").format(d=run.pay_on.isoformat()))
+    if run.lapsed:
+        print(_("時効（地方税法18条の3）により還付請求権が消滅した過誤納 {n:,}件:").format(n=len(run.lapsed)))
+        for item in run.lapsed:
+            print(_("  過誤納 {id}  残額 {r:,}円  発生 {a}  消滅 {z}").format(
+                id=item.id, r=item.remaining, a=item.arisen_on.isoformat(), z=claim_lapses_on(item).isoformat()))
+
+
+def _list(store: Store, actor: Actor, tools: AuthTools, args: argparse.Namespace) -> None:
+    state = RefundState(args.state) if args.state else None
+    refunds = list_refunds(store.uow(actor.user_id), actor, state=state)
+    if not refunds:
+        print(_("該当する還付はありません"))
+    for r in refunds:
+        print(_("還付 {id}  {state}  {method}  本税等 {a:,}円  加算金 {k:,}円  支払予定 {d}  起案 {who}").format(
+            id=r.id, state=STATE_LABELS[r.state], method=METHOD_LABELS[r.method], a=r.amount, k=r.kasankin,
+            d=r.pay_on.isoformat(), who=r.drafted_by))
+
+
+def register(sub: argparse._SubParsersAction[argparse.ArgumentParser]) -> None:
+    refund = sub.add_parser("refund", help=_("還付（総合振込ファイル・一覧）"))
+    s = refund.add_subparsers(dest="refund_command", required=True)
+    tf = s.add_parser("transfer-file", help=_("振込日の決裁済還付の総合振込ファイル（全銀 種別21）を作成し支出済にする"))
+    tf.add_argument("--date", type=_date, required=True, help=_("振込日"))
+    tf.add_argument("--out", type=Path, required=True)
+    tf.set_defaults(handler=as_operator(_transfer_file))
+    ls = s.add_parser("list", help=_("還付の一覧"))
+    ls.add_argument("--state", choices=[st.value for st in RefundState])
+    ls.set_defaults(handler=as_operator(_list))
