@@ -13,7 +13,7 @@ from core.domain.payment import OverpaymentCause
 from core.domain.refund import RefundState
 from core.errors import ConflictError, PermissionDenied, ValidationError
 from core.rules.kasankin import compute_kasankin
-from core.security.permissions import Actor, MakerCheckerViolation, Permission
+from core.security.permissions import Actor, MakerCheckerViolation
 from core.services.refunds import (
     Account,
     amend_refund,

@@ -3,44 +3,12 @@
 from __future__ import annotations
 
 import stat
-from datetime import UTC, datetime
 from pathlib import Path
 
 import pytest
 
-from core.clock import FixedClock
-from core.services.auth import AuthTools
 from storage import migrate
-from storage.crypto.passwords import FAST_TEST_PARAMETERS, Argon2Hasher
-from storage.crypto.totp import TotpEngine
-from storage.demo.users import DEMO_PASSWORD, demo_otp_secret
-from tui import compose
 from tui.cli import main
-
-
-@pytest.fixture(autouse=True)
-def fast_tools(monkeypatch: pytest.MonkeyPatch) -> AuthTools:
-    """Cheap argon2 and a clock the test moves, so each run gets a fresh OTP step."""
-    tools = AuthTools(hasher=Argon2Hasher(**FAST_TEST_PARAMETERS), otp=TotpEngine(),
-                      clock=FixedClock(datetime.now(UTC)))
-    monkeypatch.setattr(compose, "auth_tools", lambda: tools)
-    return tools
-
-
-@pytest.fixture
-def operator(monkeypatch: pytest.MonkeyPatch, fast_tools: AuthTools):
-    """``operator("admin")`` puts that demo user's credentials and a fresh code in the environment."""
-
-    def use(login_id: str, password: str = DEMO_PASSWORD, secret: str | None = None) -> None:
-        clock = fast_tools.clock
-        assert isinstance(clock, FixedClock)
-        clock.advance(seconds=31)
-        code = fast_tools.otp.code(secret or demo_otp_secret(login_id), fast_tools.otp.step_at(clock.now()))
-        monkeypatch.setenv("NOZEI_USER", login_id)
-        monkeypatch.setenv("NOZEI_PASSWORD", password)
-        monkeypatch.setenv("NOZEI_OTP", code)
-
-    return use
 
 
 def _demo(tmp_path: Path, capsys: pytest.CaptureFixture[str], n: int = 30) -> Path:

@@ -7,7 +7,6 @@ import os
 import pty
 import re
 import select
-import shutil
 import signal
 import stat
 import subprocess
@@ -21,15 +20,13 @@ from sqlalchemy import create_engine, func, select as sql_select, text
 
 from core.clock import FixedClock
 from core.services.auth import AuthTools
-from storage.crypto.passwords import FAST_TEST_PARAMETERS, Argon2Hasher
 from storage.crypto.totp import TotpEngine
 from storage.demo.users import DEMO_PASSWORD, demo_otp_secret
 from storage.files import zengin
 from storage.schema import assessments, dunnings, payments, taxpayers
-from tui import compose
 from tui.cli import main
 
-ROOT = Path(__file__).resolve().parents[1]
+ROOT = Path(__file__).resolve().parents[2]
 AS_OF = "2026-11-22"
 TRANSFER_DUE = "2027-02-01"  # a 納期限 after the demo's as-of date with 口座振替 holders and no run yet
 
@@ -43,52 +40,9 @@ ASSESSMENTS = ("notice_no,atena_no,tax_code,fiscal_year,period,amount,due_date,s
 PAY_HEADER = "record_key,channel,notice_no,period,amount,received_on,accounted_on,bank_code,branch_code\n"
 
 
-# --- fixtures (as in tests/test_cli.py) ------------------------------------------------------------
-
-
-@pytest.fixture(autouse=True)
-def fast_tools(monkeypatch: pytest.MonkeyPatch) -> AuthTools:
-    """Cheap argon2 and a clock the test moves, so each run gets a fresh OTP step."""
-    tools = AuthTools(hasher=Argon2Hasher(**FAST_TEST_PARAMETERS), otp=TotpEngine(),
-                      clock=FixedClock(datetime.now(UTC)))
-    monkeypatch.setattr(compose, "auth_tools", lambda: tools)
-    return tools
-
-
 @pytest.fixture
-def operator(monkeypatch: pytest.MonkeyPatch, fast_tools: AuthTools):  # type: ignore[no-untyped-def]
-    """``operator("clerk")`` puts that demo user's credentials and a fresh code in the environment."""
-
-    def use(login_id: str) -> None:
-        clock = fast_tools.clock
-        assert isinstance(clock, FixedClock)
-        clock.advance(seconds=31)
-        code = fast_tools.otp.code(demo_otp_secret(login_id), fast_tools.otp.step_at(clock.now()))
-        monkeypatch.setenv("NOZEI_USER", login_id)
-        monkeypatch.setenv("NOZEI_PASSWORD", DEMO_PASSWORD)
-        monkeypatch.setenv("NOZEI_OTP", code)
-
-    return use
-
-
-@pytest.fixture(scope="module")
-def template(tmp_path_factory: pytest.TempPathFactory) -> Path:
-    """One small demo per module (built with the cheap hasher); each test works on a copy."""
-    data = tmp_path_factory.mktemp("template") / "var"
-    tools = AuthTools(hasher=Argon2Hasher(**FAST_TEST_PARAMETERS), otp=TotpEngine(),
-                      clock=FixedClock(datetime.now(UTC)))
-    with pytest.MonkeyPatch.context() as mp:
-        mp.setattr(compose, "auth_tools", lambda: tools)
-        assert main(["demo", "--data-dir", str(data), "--taxpayers", "30", "--as-of", AS_OF]) == 0
-    return data
-
-
-@pytest.fixture
-def data(template: Path, tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> Path:
-    copy = tmp_path / "var"
-    shutil.copytree(template, copy)
-    capsys.readouterr()
-    return copy
+def data(demo_data: Path) -> Path:
+    return demo_data
 
 
 def _run(data: Path, *argv: str) -> int:
