@@ -15,7 +15,7 @@ from storage.demo.synthetic import DemoTaxpayer, generate
 from storage.schema import allocations, assessments, payments
 from logs.writer import AuditWriter
 from storage.store import Store, open_store
-from tests.collection.helpers import money
+from tests.collection.helpers import conserved, money
 from tests.conftest import fast_tools
 
 AS_OF = date(2026, 11, 22)
@@ -34,20 +34,21 @@ class TestDemoBuild:
         store, summary = build.build_demo(config, taxpayers_count=400, seed=3, as_of=AS_OF,
                                           audit_factory=AuditWriter, tools=fast_tools())
         try:
-            m = money(store)  # reversed receipts and their reversals net to nothing
-            assert m["receipts"] == m["allocated"] + m["overpaid"] + m["suspense"]
-            assert m["overpaid"] > 0 and m["suspense"] > 0
+            assert conserved(store)  # reversals, 充当 and 還付 included
+            m = money(store)
+            assert m["overpaid"] > 0 and m["suspense"] > 0 and m["appropriated"] > 0 and m["refunded"] > 0
             receipts = select(payments.c.id).where(payments.c.kind == "receipt")
             assert _sum(store, payments.c.allocated_amount, payments.c.kind == "receipt") == _sum(
                 store, allocations.c.amount, allocations.c.payment_id.in_(receipts))
             assert _sum(store, payments.c.allocated_amount, payments.c.kind == "reversal") == -_sum(
                 store, allocations.c.amount, allocations.c.payment_id.not_in(receipts))
-            # nothing is allocated beyond what a period assessed
+            # no 本税 is paid beyond what a period assessed
             with store.reading() as conn:
                 excess = conn.execute(
                     select(func.count()).select_from(
                         select(assessments.c.id)
                         .join(allocations, allocations.c.assessment_id == assessments.c.id)
+                        .where(allocations.c.component == "honzei")
                         .group_by(assessments.c.id, assessments.c.assessed_amount)
                         .having(func.sum(allocations.c.amount) > assessments.c.assessed_amount)
                         .subquery()
