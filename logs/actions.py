@@ -63,6 +63,8 @@ __all__ = [
     "REFUND_NOTIFY",
     "REFUND_TRANSFER_FILE",
     "REFUND_NOTICE_DATA",
+    "OVERPAYMENT_PREVIEW",
+    "PAYMENT_QUOTE",
     "SETTINGS_CHANGE",
     "ACTIONS",
     "action_label",
@@ -136,6 +138,8 @@ REFUND_PAY = "refund.pay"
 REFUND_NOTIFY = "refund.notify"
 REFUND_TRANSFER_FILE = "refund.transfer_file"
 REFUND_NOTICE_DATA = "refund.notice_data"
+OVERPAYMENT_PREVIEW = "overpayment.preview"
+PAYMENT_QUOTE = "payment.quote"
 
 #: action name → Japanese label.
 ACTIONS: dict[str, str] = {
@@ -196,6 +200,8 @@ ACTIONS: dict[str, str] = {
     REFUND_NOTIFY: "還付の通知",
     REFUND_TRANSFER_FILE: "還付の総合振込",
     REFUND_NOTICE_DATA: "充当・還付通知の作成",
+    OVERPAYMENT_PREVIEW: "充当の確認",
+    PAYMENT_QUOTE: "窓口収納の見積",
 }
 
 

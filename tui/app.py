@@ -33,6 +33,22 @@ class NozeiApp(App[None]):
     #login-title, #lock-title { text-style: bold; margin-bottom: 1; }
     #login-message, #passwd-message, #lock-message { color: $error; margin-top: 1; }
     #demo-hint { color: $text-muted; margin-top: 1; }
+    #areas { margin-top: 1; height: auto; max-height: 12; width: 60; }
+    #search-form { height: auto; padding: 0 1; }
+    .field-row { height: auto; }
+    .field-label { width: 26; padding: 0 1 0 0; }
+    .field-input { width: 44; height: 1; border: none; padding: 0 1; background: $boost; }
+    .field-input:focus { background: $accent 40%; }
+    #search-status, #counter-status, #suspense-status, #periods-total { padding: 0 1; color: $text-muted; }
+    #taxpayer-title, #counter-title, #suspense-title { text-style: bold; padding: 0 1; }
+    #basic-body { padding: 1 2; height: auto; }
+    #confirm-box, #receipt-box, #reveal-box, #resolve-box, #help-box {
+        width: 84; height: auto; max-height: 90%; padding: 1 2; border: round $accent; background: $surface;
+    }
+    ConfirmScreen, ReceiptScreen, RevealScreen, ResolveScreen, HelpScreen { align: center middle; }
+    #confirm-question, #receipt-title, #reveal-title, #resolve-title, #help-title { text-style: bold; margin-bottom: 1; }
+    #confirm-keys, #receipt-keys, #reveal-keys { color: $text-muted; margin-top: 1; }
+    #reveal-number { text-style: bold; margin-top: 1; }
     """
     BINDINGS = [Binding("ctrl+q", "quit", _("終了"), id="app.quit", priority=True)]
 
@@ -48,6 +64,26 @@ class NozeiApp(App[None]):
         self.locked = False
         self.title = f"nozei — {context.municipality_name}"
         self.sub_title = _("デモ") if context.is_demo else _("収滞納管理システム")
+
+    def _fatal_error(self) -> None:
+        """An unexpected error ends the app without Textual's default report, which
+        prints every frame's local variables — personal data would reach the terminal
+        and its scrollback. Only the error's type and where it happened are shown."""
+        import sys
+        import traceback
+
+        from rich.text import Text
+
+        exc = sys.exc_info()[1] or self._exception
+        where = ""
+        if exc is not None and exc.__traceback__ is not None:
+            frames = traceback.extract_tb(exc.__traceback__)
+            where = "\n".join(f"  {f.filename}:{f.lineno} {f.name}" for f in frames[-6:])
+        kind = type(exc).__name__ if exc is not None else "Error"
+        self.bell()
+        self._exit_renderables.append(Text(
+            _("内部エラーのため終了しました（{kind}）。システム管理者に連絡してください").format(kind=kind) + "\n" + where))
+        self._close_messages_no_wait()
 
     def on_mount(self) -> None:
         self.push_screen(LoginScreen())
@@ -142,4 +178,8 @@ class NozeiApp(App[None]):
         self.last_input = time.monotonic()
 
     def action_help(self) -> None:
-        self.notify(_("Ctrl+L: ログアウト　Ctrl+Q: 終了　F1: ヘルプ"), title=_("ヘルプ"))
+        """F1: every key of the current screen with what it does."""
+        from tui.screens.help import HelpScreen
+
+        if not isinstance(self.screen, HelpScreen):
+            self.push_screen(HelpScreen(self.screen))

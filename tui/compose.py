@@ -6,8 +6,10 @@ the JSON-lines mirror and interval checkpoints as after-commit hooks.
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from dataclasses import dataclass
-from datetime import UTC, datetime, timedelta
+from datetime import UTC, date, datetime, timedelta
+from typing import Any, TypeVar
 
 from sqlalchemy import Connection
 
@@ -24,6 +26,8 @@ from logs.auditlog import ChainAuditLog, origin_for
 from logs.jsonlog import configure_json_log, mirror_event
 from logs.writer import AuditWriter
 from storage.store import Store, create_store, open_store
+
+R = TypeVar("R")
 
 __all__ = [
     "AppContext",
@@ -157,6 +161,15 @@ class SessionServices:
     def logout(self, session_id: str) -> None:
         logout(self._store.uow(), self._tools, session_id)
         checkpoint(self._store, "logout")
+
+    def today(self) -> date:
+        return self._tools.clock.today()
+
+    def run(self, session_id: str, service: Callable[..., R], /, *args: Any, **kwargs: Any) -> R:
+        """Run a business service for the session's user: the session is checked first
+        (idle lock, expiry, fresh permissions), then ``service(uow, actor, …)``."""
+        actor = check_session(self._store.uow(), self._tools, session_id)
+        return service(self._store.uow(actor.user_id), actor, *args, **kwargs)
 
 
 def _client() -> str | None:

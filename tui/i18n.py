@@ -11,7 +11,7 @@ import os
 from functools import cache
 from pathlib import Path
 
-__all__ = ["_", "set_language", "current_language", "read_po", "LOCALE_DIR"]
+__all__ = ["_", "set_language", "current_language", "read_po", "LOCALE_DIR", "N_"]
 
 LOCALE_DIR = Path(__file__).parent / "locale"
 _language = os.environ.get("NOZEI_LANG", "ja")
@@ -63,3 +63,8 @@ def _(message: str) -> str:
     if _language == "ja":
         return message
     return _catalog(_language).get(message) or message
+
+
+def N_(message: str) -> str:
+    """Mark a message for the catalog without translating it yet (tables of labels)."""
+    return message

@@ -33,11 +33,15 @@ __all__ = ["Entry", "PeriodBalance", "period_balance", "honzei_paid_on"]
 
 @dataclass(frozen=True, slots=True)
 class Entry:
-    """Money applied to one component on ``on`` (the payment's 領収日); may be negative."""
+    """Money applied to one component on ``on`` (the payment's 領収日); may be negative.
+
+    ``by_taxpayer`` is False for money the municipality moved itself (充当, 滞納処分の
+    配当): such a payment is not the taxpayer's 承認 for prescription."""
 
     component: Component
     amount: int
     on: date
+    by_taxpayer: bool = True
 
 
 @dataclass(frozen=True, slots=True)

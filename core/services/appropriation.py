@@ -112,7 +112,11 @@ def plan_appropriation(uow: UnitOfWork, item: OverpaymentItem, on: date, policy:
 def preview_appropriation(uow: UnitOfWork, actor: Actor, overpayment_id: int, *, on: date) -> AppropriationPlan:
     with uow:
         item = uow.refunds.overpayment(overpayment_id)  # type: ignore[attr-defined]
-        return plan_appropriation(uow, item, on, load_policy(uow))
+        plan = plan_appropriation(uow, item, on, load_policy(uow))
+        uow.audit.record(actor, AuditEvent(action="overpayment.preview", target_type="overpayment",
+                                           target_ref=str(item.id), details={"periods": len(plan.lines)}))
+        uow.commit()
+        return plan
 
 
 @service(Permission.REFUND_DRAFT)

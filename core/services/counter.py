@@ -105,6 +105,11 @@ def counter_quote(uow: UnitOfWork, actor: Actor, taxpayer_id: int, assessment_id
     """What the chosen periods owe on *on* (延滞金 computed as of that day)."""
     with uow:
         quote, _ = _quote(uow, taxpayer_id, assessment_ids, on)
+        taxpayer = uow.taxpayers.get(taxpayer_id)
+        uow.audit.record(actor, AuditEvent(action="payment.quote", target_type="taxpayer",
+                                           target_ref=taxpayer.atena_no if taxpayer else None,
+                                           details={"periods": len(quote.lines), "total": quote.total}))
+        uow.commit()
         return quote
 
 

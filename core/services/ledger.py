@@ -89,7 +89,7 @@ def prescription_events(assessment: Assessment, entries: Sequence[Entry], dunnin
     for day in sorted({e.on for e in entries}):
         if running >= assessment.assessed_amount:
             break
-        net = sum(e.amount for e in entries if e.on == day)
+        net = sum(e.amount for e in entries if e.on == day and e.by_taxpayer)
         if net > 0 and day > assessment.statutory_due_date:
             events.append(Acknowledgement(day))  # 一部納付は債務の承認（民法152条）
         running += sum(e.amount for e in entries if e.on == day and e.component is Component.HONZEI)

@@ -121,6 +121,8 @@ def reverse_payment(uow: Any, payment_id: int, *, source_key: str, on: date) -> 
         raise NotFound(f"収納が見つかりません（id={payment_id}）")
     if original.kind is not PaymentKind.RECEIPT:
         raise ConflictError("取消の記録は取り消せません")
+    if original.channel in (Channel.APPROPRIATION, Channel.SEIZURE):
+        raise ConflictError("充当・滞納処分による収納はここでは取り消せません（それぞれの処理で取り消します）")
     if uow.ledger.is_reversed(payment_id):
         raise ConflictError("この収納は既に取り消されています")
     if on < original.received_on:

@@ -16,7 +16,7 @@ from __future__ import annotations
 import hashlib
 import re
 from collections.abc import Callable
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from datetime import UTC, date, datetime, timedelta
 
 from core.domain.ledger import OverpaymentItem
@@ -123,6 +123,8 @@ def draft_refund(uow: UnitOfWork, actor: Actor, overpayment_id: int, *, method: 
         values = _account_values(uow, item.taxpayer_id, method, account)
         if payee is not None:
             values["payee"] = payee.strip() or None
+        if uow.refunds.live_refund(item.id) is not None:  # type: ignore[attr-defined]
+            raise ConflictError("この過誤納には処理中の還付があります")
         carried = uow.refunds.appropriation_kasankin(item.id)  # type: ignore[attr-defined]
         if item.remaining + carried == 0:
             raise ConflictError("還付する額がありません（全額充当済みです）")
@@ -158,7 +160,12 @@ def approve_refund(uow: UnitOfWork, actor: Actor, refund_id: int, *, on: date) -
         refund = _load(uow, refund_id, RefundState.DRAFTED)
         require_other_checker(actor, Permission.REFUND_APPROVE, maker=refund.drafted_by)
         item = uow.refunds.overpayment(refund.overpayment_id)  # type: ignore[attr-defined]
-        _require_no_debts(uow, item, on)
+        if on > claim_lapses_on(item):
+            raise ConflictError("還付請求権が時効により消滅しています（地方税法18条の3）。取り消してください")
+        # The reserved amount must still find no debt (one may have fallen due since the draft).
+        if refund.amount and plan_appropriation(uow, replace(item, remaining=refund.amount), on,
+                                                load_policy(uow)).lines:
+            raise ConflictError("起案後に未納が生じました。この還付を取り消して先に充当してください（地方税法17条の2）")
         policy = load_policy(uow)
         kasankin = uow.refunds.appropriation_kasankin(item.id) + kasankin_of(item, refund.amount, on, policy)  # type: ignore[attr-defined]
         uow.refunds.move(refund, RefundState.APPROVED, approved_by=actor.user_id,  # type: ignore[attr-defined]
@@ -190,8 +197,9 @@ def amend_refund(uow: UnitOfWork, actor: Actor, refund_id: int, *, method: Refun
     with uow:
         refund = _load(uow, refund_id, RefundState.DRAFTED, RefundState.APPROVED)
         values = _account_values(uow, refund.taxpayer_id, method, account)
+        # Whoever changes it becomes its maker: they may not approve it (maker–checker).
         uow.refunds.move(refund, RefundState.DRAFTED, approved_by=None, approved_at=None, decided_on=None,  # type: ignore[attr-defined]
-                         method=method.value, pay_on=pay_on, bank_code=values.get("bank_code"),
+                         drafted_by=actor.user_id, method=method.value, pay_on=pay_on, bank_code=values.get("bank_code"),
                          branch_code=values.get("branch_code"), account_type=values.get("account_type"),
                          account_no=values.get("account_no"), holder_kana=values.get("holder_kana"),
                          payee=(payee or "").strip() or None)
@@ -207,6 +215,7 @@ def cancel_refund(uow: UnitOfWork, actor: Actor, refund_id: int, *, reason: str)
     with uow:
         refund = _load(uow, refund_id, RefundState.DRAFTED, RefundState.APPROVED)
         uow.refunds.move(refund, RefundState.CANCELLED, cancel_reason=reason.strip()[:200])  # type: ignore[attr-defined]
+        # (the reason is stored encrypted: free text may name people)
         uow.refunds.give_back(refund.overpayment_id, refund.amount)  # type: ignore[attr-defined]
         uow.audit.record(actor, AuditEvent(action="refund.cancel", target_type="refund", target_ref=str(refund_id),
                                            details={"amount": refund.amount}))

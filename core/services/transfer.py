@@ -190,7 +190,11 @@ def apply_transfer_results(uow: UnitOfWork, actor: Actor, lines: Sequence[Result
                            file_name: str) -> ResultSummary:
     """Post the bank's 振替結果 (all records checked before anything is applied)."""
     with uow:
-        if uow.batches.find("transfer_result", sha256) is not None:  # type: ignore[attr-defined]
+        previous = uow.batches.find("transfer_result", sha256)  # type: ignore[attr-defined]
+        if previous is not None:
+            uow.audit.record(actor, AuditEvent(action="transfer.result", outcome="denied", details={
+                "file": file_name, "sha256": sha256, "reason": "already_imported", "first_batch": previous["id"]}))
+            uow.commit()
             return ResultSummary(None, len(lines), 0, 0, 0, 0, already_imported=True)
         problems: list[str] = []
         matched = []

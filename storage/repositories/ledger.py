@@ -17,7 +17,7 @@ from sqlalchemy.orm import aliased
 
 from core.domain.assessment import Assessment
 from core.domain.ledger import DeferralTerm, DunningRecord, OverpaymentItem, SuspenseItem
-from core.domain.payment import Component, OverpaymentCause, SuspenseReason
+from core.domain.payment import Channel, Component, OverpaymentCause, SuspenseReason
 from core.errors import ConflictError, NotFound
 from core.rules.balance import Entry
 from storage.repositories.assessments import row_to_assessment
@@ -36,6 +36,8 @@ from storage.schema import (
 __all__ = ["SqlLedgerRepository", "overpayment_from_row"]
 
 _CHUNK = 500
+#: Channels of money the municipality moves itself (not the taxpayer's 承認).
+_INTERNAL = frozenset({Channel.APPROPRIATION.value, Channel.SEIZURE.value})
 
 
 def _chunks(ids: Sequence[int]) -> Iterable[Sequence[int]]:
@@ -91,14 +93,16 @@ class SqlLedgerRepository:
         for chunk in _chunks(list(assessment_ids)):
             query = (
                 select(allocations.c.assessment_id, allocations.c.component, allocations.c.amount,
-                       func.coalesce(original.c.received_on, payments.c.received_on).label("on"))
+                       func.coalesce(original.c.received_on, payments.c.received_on).label("on"),
+                       payments.c.channel)
                 .join(payments, payments.c.id == allocations.c.payment_id)
                 .outerjoin(original, original.c.id == payments.c.reverses_id)
                 .where(allocations.c.assessment_id.in_(chunk))
                 .order_by(allocations.c.id)
             )
             for r in self._conn.execute(query):
-                out[int(r.assessment_id)].append(Entry(Component(r.component), int(r.amount), r.on))
+                out[int(r.assessment_id)].append(Entry(Component(r.component), int(r.amount), r.on,
+                                                       r.channel not in _INTERNAL))
         return out
 
     def payment_parts(self, payment_id: int) -> list[tuple[int, Component, int]]:
@@ -112,14 +116,20 @@ class SqlLedgerRepository:
         return [(int(r.assessment_id), Component(r.component), int(r.net)) for r in rows if int(r.net) != 0]
 
     def period_payments(self, assessment_id: int) -> list[tuple[int, Component, int]]:
-        """(payment id, component, net amount) applied to a period, newest payment first."""
+        """(payment id, component, net amount) applied to a period, latest 領収日 first;
+        a reversed payment nets to nothing and is left out."""
+        original = aliased(payments)
+        source = func.coalesce(payments.c.reverses_id, allocations.c.payment_id)
         rows = self._conn.execute(
-            select(allocations.c.payment_id, allocations.c.component, func.sum(allocations.c.amount).label("net"))
+            select(source.label("pid"), allocations.c.component, func.sum(allocations.c.amount).label("net"),
+                   func.max(func.coalesce(original.c.received_on, payments.c.received_on)).label("on"))
+            .join(payments, payments.c.id == allocations.c.payment_id)
+            .outerjoin(original, original.c.id == payments.c.reverses_id)
             .where(allocations.c.assessment_id == assessment_id)
-            .group_by(allocations.c.payment_id, allocations.c.component)
-            .order_by(allocations.c.payment_id.desc())
-        )
-        return [(int(r.payment_id), Component(r.component), int(r.net)) for r in rows if int(r.net) > 0]
+            .group_by(source, allocations.c.component)
+        ).all()
+        rows = sorted(rows, key=lambda r: (r.on, int(r.pid)), reverse=True)
+        return [(int(r.pid), Component(r.component), int(r.net)) for r in rows if int(r.net) > 0]
 
     def is_reversed(self, payment_id: int) -> bool:
         return self._conn.execute(

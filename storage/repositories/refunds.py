@@ -18,7 +18,7 @@ from storage.schema import appropriations, overpayments, refunds
 __all__ = ["SqlRefundRepository"]
 
 _T = "refunds"
-_SECRET = ("account_no", "holder_kana", "payee")
+_SECRET = ("account_no", "holder_kana", "payee", "cancel_reason")
 
 
 class SqlRefundRepository:
@@ -87,7 +87,7 @@ class SqlRefundRepository:
     def _refund(self, row: Any) -> Refund:
         dec = self._crypto.cipher.decrypt_opt
         values = {name: dec(getattr(row, f"{name}_ct"), table=_T, column=f"{name}_ct", record_id=int(row.id))
-                  for name in _SECRET}
+                  for name in _SECRET if name != "cancel_reason"}
         return Refund(
             id=int(row.id), overpayment_id=int(row.overpayment_id), taxpayer_id=int(row.taxpayer_id),
             amount=int(row.amount), kasankin=int(row.kasankin), state=RefundState(row.state),
@@ -98,8 +98,8 @@ class SqlRefundRepository:
 
     def _secrets(self, refund_id: int, values: dict[str, str | None]) -> dict[str, bytes | None]:
         enc = self._crypto.cipher.encrypt_opt
-        return {f"{name}_ct": enc(values.get(name), table=_T, column=f"{name}_ct", record_id=refund_id)
-                for name in _SECRET}
+        return {f"{name}_ct": enc(values[name], table=_T, column=f"{name}_ct", record_id=refund_id)
+                for name in _SECRET if name in values}
 
     def add_refund(self, *, overpayment_id: int, taxpayer_id: int, amount: int, kasankin: int,
                    method: RefundMethod, pay_on: date, account: dict[str, str | None], drafted_by: str) -> int:
@@ -112,8 +112,15 @@ class SqlRefundRepository:
             pay_on=pay_on, drafted_by=drafted_by, drafted_at=datetime.now(UTC), version=1,
             enc_version=self._crypto.cipher.version,
         ).returning(refunds.c.id)).scalar_one())
-        self._conn.execute(update(refunds).where(refunds.c.id == refund_id).values(**self._secrets(refund_id, account)))
+        secrets = self._secrets(refund_id, account)
+        if secrets:
+            self._conn.execute(update(refunds).where(refunds.c.id == refund_id).values(**secrets))
         return refund_id
+
+    def live_refund(self, overpayment_id: int) -> Refund | None:
+        row = self._conn.execute(select(refunds).where(
+            refunds.c.overpayment_id == overpayment_id, refunds.c.state != RefundState.CANCELLED.value)).first()
+        return self._refund(row) if row is not None else None
 
     def refund(self, refund_id: int, *, lock: bool = False) -> Refund:
         query = select(refunds).where(refunds.c.id == refund_id)

@@ -89,7 +89,7 @@ ENCRYPTED_COLUMNS: dict[str, tuple[str, ...]] = {
     ),
     "taxpayer_history": ("snapshot_ct",),
     "transfer_accounts": ("account_no_ct", "holder_kana_ct"),
-    "refunds": ("account_no_ct", "holder_kana_ct", "payee_ct"),
+    "refunds": ("account_no_ct", "holder_kana_ct", "payee_ct", "cancel_reason_ct"),
     "users": ("otp_secret_ct",),
 }
 

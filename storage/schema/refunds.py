@@ -65,7 +65,7 @@ refunds = Table(
     Column("drafted_at", Ts, nullable=False),
     Column("approved_by", String(64)),
     Column("approved_at", Ts),
-    Column("cancel_reason", String(200)),
+    Column("cancel_reason_ct", LargeBinary),  # free text: encrypted like every note
     Column("version", Integer, nullable=False),
     Column("enc_version", Integer, nullable=False),
     CheckConstraint(f"state in {_STATES}", name="state_known"),

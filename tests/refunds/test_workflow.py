@@ -181,3 +181,18 @@ class TestPaymentRun:
         assert [i.id for i in run.lapsed] == [old]
         with pytest.raises(ConflictError, match="18条の3"):
             draft_refund(store.uow(), DRAFTER, old, method="cash", pay_on=TODAY, today=TODAY)
+
+
+class TestNothingPersonalInPlainText:
+    def test_account_holder_and_cancel_reason_are_encrypted_at_rest(self, store: Store) -> None:
+        from sqlalchemy import select as sql_select
+
+        _, rid = _drafted(store)
+        cancel_refund(store.uow(), DRAFTER, rid, reason="山田花子さんの申出")
+        with store.reading() as conn:
+            row = conn.execute(sql_select(refunds).where(refunds.c.id == rid)).one()
+        raw = b"".join(v for v in row if isinstance(v, bytes))
+        for secret in ("7654321", "ヤマダ", "山田花子"):
+            assert secret.encode() not in raw and secret.encode("cp932") not in raw
+        r = _refund(store, rid)
+        assert (r.account_no, r.state) == ("7654321", RefundState.CANCELLED)  # a cancel keeps the account

@@ -14,7 +14,7 @@ def _messages() -> set[str]:
     found: set[str] = set()
     for path in TUI.rglob("*.py"):
         for node in ast.walk(ast.parse(path.read_text("utf-8"))):
-            if (isinstance(node, ast.Call) and isinstance(node.func, ast.Name) and node.func.id == "_"
+            if (isinstance(node, ast.Call) and isinstance(node.func, ast.Name) and node.func.id in ("_", "N_")
                     and node.args and isinstance(node.args[0], ast.Constant)):
                 found.add(node.args[0].value)
     return found

@@ -1,28 +1,69 @@
-"""メインメニュー (for now: who is signed in, the municipality, the demo banner, the way out)."""
+"""メインメニュー: the areas this user's roles allow, each on an F-key with a plain-key
+alternative (some terminals and SSH clients swallow F-keys)."""
 
 from __future__ import annotations
 
+from collections.abc import Callable
+from dataclasses import dataclass
+
+from textual import on
 from textual.app import ComposeResult
 from textual.binding import Binding
 from textual.containers import Vertical
 from textual.screen import Screen
-from textual.widgets import Footer, Header, Static
+from textual.widgets import Footer, Header, OptionList, Static
+from textual.widgets.option_list import Option
 
+from core.security.permissions import Permission
 from tui.compose import AppContext
 from tui.i18n import _
 
-__all__ = ["HomeScreen"]
+__all__ = ["HomeScreen", "AREAS", "Area"]
+
+
+@dataclass(frozen=True, slots=True)
+class Area:
+    id: str
+    label: str
+    fkey: str
+    key: str
+    permission: Permission
+    open: Callable[[], Screen[None]]
+
+
+def _search() -> Screen[None]:
+    from tui.screens.search import SearchScreen
+
+    return SearchScreen()
+
+
+def _suspense() -> Screen[None]:
+    from tui.screens.suspense import SuspenseScreen
+
+    return SuspenseScreen()
+
+
+AREAS: tuple[Area, ...] = (
+    Area("search", _("照会（納税者の検索）"), "f2", "1", Permission.TAXPAYER_SEARCH, _search),
+    Area("suspense", _("未消込の処理"), "f3", "2", Permission.SUSPENSE_RESOLVE, _suspense),
+)
 
 
 class HomeScreen(Screen[None]):
     BINDINGS = [
         Binding("ctrl+l", "app.logout", _("ログアウト"), id="home.logout"),
         Binding("f1", "app.help", _("ヘルプ"), id="home.help"),
+        *[Binding(a.fkey, f"open('{a.id}')", a.label, id=f"home.{a.id}") for a in AREAS],
+        *[Binding(a.key, f"open('{a.id}')", a.label, id=f"home.{a.id}.key", show=False) for a in AREAS],
     ]
 
     def __init__(self, context: AppContext) -> None:
         super().__init__()
         self.context = context
+
+    def allowed(self) -> list[Area]:
+        actor = getattr(self.app, "actor", None)
+        return [a for a in AREAS if actor is not None and actor.can(a.permission)]
 
     def compose(self) -> ComposeResult:
         app = self.app
@@ -40,4 +81,25 @@ class HomeScreen(Screen[None]):
                 yield Static(f"{_('利用者')}: {getattr(app, 'display_name', '')}（{actor.user_id}）", id="user")
             yield Static(f"{_('データベース')}: {self.context.database_label}", id="database")
             yield Static(f"{_('端末')}: {self.context.terminal_id}", id="terminal")
+            areas = self.allowed()
+            if areas:
+                yield OptionList(*[Option(f"{a.fkey.upper()} / {a.key}  {a.label}", id=a.id) for a in areas],
+                                 id="areas")
+            else:
+                yield Static(_("この利用者に開ける業務はありません（管理・監査はコマンドで行います）"), id="no-areas")
         yield Footer()
+
+    def check_action(self, action: str, parameters: tuple[object, ...]) -> bool | None:
+        if action == "open":
+            return any(a.id == parameters[0] for a in self.allowed())
+        return True
+
+    def action_open(self, area_id: str) -> None:
+        for area in self.allowed():
+            if area.id == area_id:
+                self.app.push_screen(area.open())
+
+    @on(OptionList.OptionSelected, "#areas")
+    def _selected(self, event: OptionList.OptionSelected) -> None:
+        if event.option.id is not None:
+            self.action_open(event.option.id)

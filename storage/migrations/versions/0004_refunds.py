@@ -58,7 +58,7 @@ def upgrade() -> None:
     sa.Column('drafted_at', sa.DateTime(timezone=True), nullable=False),
     sa.Column('approved_by', sa.String(length=64), nullable=True),
     sa.Column('approved_at', sa.DateTime(timezone=True), nullable=True),
-    sa.Column('cancel_reason', sa.String(length=200), nullable=True),
+    sa.Column('cancel_reason_ct', sa.LargeBinary(), nullable=True),
     sa.Column('version', sa.Integer(), nullable=False),
     sa.Column('enc_version', sa.Integer(), nullable=False),
     sa.CheckConstraint("(state = 'notified') = (notified_on is not null)", name=op.f('ck_refunds_notified_has_date')),

@@ -1,0 +1,78 @@
+"""A small demo database and a signed-in app over it, for the business screens."""
+
+from __future__ import annotations
+
+import shutil
+from collections.abc import Iterator
+from datetime import UTC, date, datetime
+from pathlib import Path
+
+import pytest
+
+from core.clock import FixedClock
+from core.config import Config
+from core.services.auth import AuthTools, authenticate
+from logs.writer import AuditWriter
+from storage.crypto.passwords import FAST_TEST_PARAMETERS, Argon2Hasher
+from storage.crypto.totp import TotpEngine
+from storage.demo.build import build_demo
+from storage.demo.users import DEMO_PASSWORD, demo_otp_secret
+from storage.store import Store, open_store
+from tui.app import NozeiApp
+from tui.compose import SessionServices, describe
+
+AS_OF = date(2026, 11, 22)
+
+
+def tools_at(moment: datetime) -> AuthTools:
+    return AuthTools(hasher=Argon2Hasher(**FAST_TEST_PARAMETERS), otp=TotpEngine(), clock=FixedClock(moment))
+
+
+@pytest.fixture(scope="module")
+def demo_dir(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    data = tmp_path_factory.mktemp("tui-demo")
+    store, _ = build_demo(Config(data_dir=data), taxpayers_count=40, audit_factory=AuditWriter, as_of=AS_OF,
+                          tools=tools_at(datetime.now(UTC)))
+    store.close()
+    return data
+
+
+@pytest.fixture
+def demo_store(demo_dir: Path, tmp_path: Path) -> Iterator[Store]:
+    copy = tmp_path / "data"
+    shutil.copytree(demo_dir, copy)
+    store = open_store(Config(data_dir=copy), audit_factory=AuditWriter)
+    try:
+        yield store
+    finally:
+        store.close()
+
+
+def signed_in_app(store: Store, login_id: str, at: datetime | None = None) -> NozeiApp:
+    """The app with *login_id* already signed in (the login screens are tested elsewhere)."""
+    tools = tools_at(at or datetime(2026, 11, 22, 1, 0, tzinfo=UTC))
+    services = SessionServices(store, tools, store.config.terminal_id)
+    app = NozeiApp(describe(store), services)
+    code = tools.otp.code(demo_otp_secret(login_id), tools.otp.step_at(tools.clock.now()))
+    result = authenticate(store.uow(), tools, login_id=login_id, password=DEMO_PASSWORD, otp_code=code,
+                          terminal_id=store.config.terminal_id, client_address=None)
+    app.pending_login = result  # type: ignore[attr-defined]
+    return app
+
+
+async def start(app: NozeiApp, pilot) -> None:  # type: ignore[no-untyped-def]
+    await pilot.pause()
+    app.signed_in(app.pending_login)  # type: ignore[attr-defined]
+    await app.workers.wait_for_complete()
+    await pilot.pause()
+
+
+async def settle(app: NozeiApp, pilot) -> None:  # type: ignore[no-untyped-def]
+    for _ in range(3):
+        await app.workers.wait_for_complete()
+        await pilot.pause()
+
+
+async def keys(pilot, text: str) -> None:  # type: ignore[no-untyped-def]
+    for ch in text:
+        await pilot.press(ch)

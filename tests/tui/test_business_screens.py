@@ -1,0 +1,208 @@
+"""The business screens on a small demo database, driven by the keys a clerk presses."""
+
+from __future__ import annotations
+
+from datetime import date
+
+from sqlalchemy import select
+from textual.widgets import DataTable, Input, Static
+
+from core.security.permissions import Actor
+from core.services.account import taxpayer_account
+from storage.schema import dunnings, taxpayers
+from storage.store import Store
+from tests.tui.business import AS_OF, demo_dir, demo_store, keys, settle, signed_in_app, start  # noqa: F401
+from tui.screens.counter import CounterScreen, parse_yen
+from tui.screens.help import HelpScreen
+from tui.screens.home import HomeScreen
+from tui.screens.receipt import ReceiptScreen
+from tui.screens.search import SearchScreen
+from tui.screens.suspense import SuspenseScreen
+from tui.screens.taxpayer import TaxpayerScreen
+from tui.text import safe
+
+
+def _debtor(store: Store) -> tuple[int, str]:
+    with store.reading() as conn:
+        row = conn.execute(select(taxpayers.c.id, taxpayers.c.atena_no).join(dunnings)
+                           .order_by(taxpayers.c.id).limit(1)).one()
+    return int(row.id), row.atena_no
+
+
+def _areas(app) -> list[str]:  # type: ignore[no-untyped-def]
+    found = app.screen.query("#areas")
+    if not found:
+        return []
+    options = found.first()
+    return [options.get_option_at_index(i).id for i in range(options.option_count)]
+
+
+class TestMenu:
+    async def test_a_collection_clerk_is_offered_inquiry_and_suspense(self, demo_store: Store) -> None:
+        app = signed_in_app(demo_store, "clerk")
+        async with app.run_test(size=(160, 45)) as pilot:
+            await start(app, pilot)
+            assert isinstance(app.screen, HomeScreen) and _areas(app) == ["search", "suspense"]
+
+    async def test_an_inquiry_user_is_offered_inquiry_only_and_f3_does_nothing(self, demo_store: Store) -> None:
+        app = signed_in_app(demo_store, "inquiry")
+        async with app.run_test(size=(160, 45)) as pilot:
+            await start(app, pilot)
+            assert _areas(app) == ["search"]
+            await pilot.press("f3")
+            await settle(app, pilot)
+            assert isinstance(app.screen, HomeScreen)
+
+    async def test_an_administrator_gets_no_business_area(self, demo_store: Store) -> None:
+        app = signed_in_app(demo_store, "admin")
+        async with app.run_test(size=(160, 45)) as pilot:
+            await start(app, pilot)
+            assert _areas(app) == [] and app.screen.query("#no-areas")
+
+    async def test_f1_lists_the_keys_of_the_screen(self, demo_store: Store) -> None:
+        app = signed_in_app(demo_store, "clerk")
+        async with app.run_test(size=(160, 45)) as pilot:
+            await start(app, pilot)
+            await pilot.press("f1")
+            await pilot.pause()
+            assert isinstance(app.screen, HelpScreen)
+            text = " ".join(str(w.render()) for w in app.screen.query(Static))
+            assert "照会（納税者の検索）" in text and "ログアウト" in text
+            await pilot.press("escape")
+            assert isinstance(app.screen, HomeScreen)
+
+
+class TestInquiry:
+    async def test_searching_by_atena_number_and_opening_the_taxpayer_shows_the_periods(self, demo_store: Store) -> None:
+        tid, atena = _debtor(demo_store)
+        app = signed_in_app(demo_store, "clerk-mn")
+        async with app.run_test(size=(160, 45)) as pilot:
+            await start(app, pilot)
+            await pilot.press("1")
+            assert isinstance(app.screen, SearchScreen)
+            assert app.screen.query("#f-my_number")  # the My Number role may search by it
+            await keys(pilot, atena)
+            await pilot.press("f5")
+            await settle(app, pilot)
+            table = app.screen.query_one("#results", DataTable)
+            assert table.row_count == 1
+            await pilot.press("enter")
+            await settle(app, pilot)
+            assert isinstance(app.screen, TaxpayerScreen)
+            periods = app.screen.query_one("#periods-table", DataTable)
+            account = taxpayer_account(demo_store.uow(), Actor("t", frozenset({"taxpayer.view"})), tid, as_of=AS_OF)
+            assert periods.row_count == len(account.periods) > 0
+            assert "滞納" in str(app.screen.query_one("#periods-total", Static).render())
+            await pilot.press("1")
+            await pilot.pause()
+            basic = " ".join(str(w.render()) for w in app.screen.query("#basic-body Static"))
+            assert atena in basic and "****-****-" in basic
+
+    async def test_an_inquiry_user_has_no_my_number_field_and_sees_no_my_number(self, demo_store: Store) -> None:
+        _, atena = _debtor(demo_store)
+        app = signed_in_app(demo_store, "inquiry")
+        async with app.run_test(size=(160, 45)) as pilot:
+            await start(app, pilot)
+            await pilot.press("1")
+            assert not app.screen.query("#f-my_number")
+            await keys(pilot, atena)
+            await pilot.press("f5")
+            await settle(app, pilot)
+            await pilot.press("enter")
+            await settle(app, pilot)
+            await pilot.press("1")
+            await pilot.pause()
+            basic = " ".join(str(w.render()) for w in app.screen.query("#basic-body Static"))
+            assert "個人番号" not in basic
+            await pilot.press("p")  # no 窓口収納 for an inquiry user
+            await settle(app, pilot)
+            assert isinstance(app.screen, TaxpayerScreen)
+
+    async def test_a_search_without_criteria_says_so_in_japanese(self, demo_store: Store) -> None:
+        app = signed_in_app(demo_store, "inquiry")
+        async with app.run_test(size=(160, 45)) as pilot:
+            await start(app, pilot)
+            await pilot.press("1")
+            await pilot.press("f5")
+            await settle(app, pilot)
+            assert "検索条件を1つ以上" in str(app.screen.query_one("#search-status", Static).render())
+
+
+class TestCounterPayment:
+    async def test_select_quote_confirm_and_the_receipt_then_the_periods_are_paid(self, demo_store: Store) -> None:
+        tid, atena = _debtor(demo_store)
+        app = signed_in_app(demo_store, "clerk")
+        async with app.run_test(size=(160, 45)) as pilot:
+            await start(app, pilot)
+            await pilot.press("1")
+            await keys(pilot, atena)
+            await pilot.press("f5")
+            await settle(app, pilot)
+            await pilot.press("enter")
+            await settle(app, pilot)
+            await pilot.press("p")
+            await settle(app, pilot)
+            assert isinstance(app.screen, CounterScreen)
+            await pilot.press("a", "f5")
+            await settle(app, pilot)
+            total = app.screen.quote.total
+            assert app.screen.query_one("#amount", Input).value == str(total)
+            await pilot.press("enter", "enter")  # amount as quoted, cash = amount
+            await settle(app, pilot)
+            await pilot.press("y")
+            await settle(app, pilot)
+            assert isinstance(app.screen, ReceiptScreen)
+            assert app.screen.receipt.amount == total
+            await pilot.press("escape")
+            await settle(app, pilot)
+            assert isinstance(app.screen, TaxpayerScreen)
+        account = taxpayer_account(demo_store.uow(), Actor("t", frozenset({"taxpayer.view"})), tid,
+                                   as_of=date.today() if date.today() > AS_OF else AS_OF)
+        assert all(p.honzei_due == 0 for p in account.periods if p.due_date <= AS_OF)
+
+    async def test_answering_no_posts_nothing(self, demo_store: Store) -> None:
+        tid, atena = _debtor(demo_store)
+        app = signed_in_app(demo_store, "clerk")
+        async with app.run_test(size=(160, 45)) as pilot:
+            await start(app, pilot)
+            app.push_screen(TaxpayerScreen(tid))
+            await settle(app, pilot)
+            await pilot.press("p")
+            await settle(app, pilot)
+            await pilot.press("a", "f5")
+            await settle(app, pilot)
+            await pilot.press("f9")
+            await pilot.pause()
+            await pilot.press("n")
+            await settle(app, pilot)
+            assert isinstance(app.screen, CounterScreen)
+        account = taxpayer_account(demo_store.uow(), Actor("t", frozenset({"taxpayer.view"})), tid, as_of=AS_OF)
+        assert account.honzei_due > 0
+
+
+class TestSuspense:
+    async def test_recording_a_return_closes_the_item(self, demo_store: Store) -> None:
+        app = signed_in_app(demo_store, "clerk")
+        async with app.run_test(size=(160, 45)) as pilot:
+            await start(app, pilot)
+            await pilot.press("2")
+            await settle(app, pilot)
+            assert isinstance(app.screen, SuspenseScreen)
+            before = app.screen.query_one("#suspense-table", DataTable).row_count
+            assert before > 0
+            await pilot.press("t")
+            await pilot.pause()
+            await keys(pilot, "RET-2026-001")
+            await pilot.press("enter")
+            await pilot.pause()
+            await pilot.press("y")
+            await settle(app, pilot)
+            assert app.screen.query_one("#suspense-table", DataTable).row_count == before - 1
+
+
+class TestDisplayHelpers:
+    def test_stored_control_characters_are_shown_neutralised(self) -> None:
+        assert safe("山田\x1b[31m太郎\u202e\n") == "山田�[31m太郎�␣"
+
+    def test_amounts_typed_with_commas_or_full_width_digits_are_read(self) -> None:
+        assert (parse_yen("12,300"), parse_yen("１２３００"), parse_yen("12a")) == (12_300, 12_300, None)

@@ -1,0 +1,172 @@
+"""納税者の照会: 基本情報, 調定・収納 (per period with 延滞金 as of today and 時効完成日),
+収納履歴, 還付・充当. From here: 窓口収納 (p) and revealing the My Number (m)."""
+
+from __future__ import annotations
+
+from datetime import date
+
+from textual import on
+from textual.app import ComposeResult
+from textual.binding import Binding
+from textual.containers import Vertical
+from textual.widgets import DataTable, Footer, Header, Static, TabbedContent, TabPane
+
+from core.security.permissions import Permission
+from core.services.account import TaxpayerAccount, taxpayer_account
+from core.services.taxpayer_view import TaxpayerView, view_taxpayer
+from tui.i18n import _
+from tui.screens.base import BusinessScreen
+from tui.text import CAUSE_LABELS, CHANNEL_LABELS, OVERPAYMENT_STATES, safe, wareki, yen
+
+__all__ = ["TaxpayerScreen"]
+
+_TABS = ("basic", "periods", "payments", "refunds")
+
+
+class TaxpayerScreen(BusinessScreen):
+    BINDINGS = [
+        Binding("1", "tab('basic')", _("基本情報"), id="taxpayer.tab.basic"),
+        Binding("2", "tab('periods')", _("調定・収納"), id="taxpayer.tab.periods"),
+        Binding("3", "tab('payments')", _("収納履歴"), id="taxpayer.tab.payments"),
+        Binding("4", "tab('refunds')", _("還付・充当"), id="taxpayer.tab.refunds"),
+        Binding("p", "counter", _("窓口収納"), id="taxpayer.counter"),
+        Binding("m", "reveal", _("個人番号表示"), id="taxpayer.reveal"),
+        Binding("f5", "reload", _("再表示"), id="taxpayer.reload"),
+    ]
+
+    def __init__(self, taxpayer_id: int) -> None:
+        super().__init__()
+        self.taxpayer_id = taxpayer_id
+        self.view: TaxpayerView | None = None
+        self.account: TaxpayerAccount | None = None
+
+    def compose(self) -> ComposeResult:
+        yield Header(show_clock=True)
+        yield Static(_("読み込み中…"), id="taxpayer-title")
+        with TabbedContent(id="tabs", initial="periods"):
+            with TabPane(_("1 基本情報"), id="basic"):
+                yield Vertical(id="basic-body")
+            with TabPane(_("2 調定・収納"), id="periods"):
+                yield Static("", id="periods-total")
+                yield DataTable(id="periods-table", cursor_type="row", zebra_stripes=True)
+            with TabPane(_("3 収納履歴"), id="payments"):
+                yield DataTable(id="payments-table", cursor_type="row", zebra_stripes=True)
+            with TabPane(_("4 還付・充当"), id="refunds"):
+                yield DataTable(id="refunds-table", cursor_type="row", zebra_stripes=True)
+        yield Footer()
+
+    def check_action(self, action: str, parameters: tuple[object, ...]) -> bool | None:
+        actor = getattr(self.app, "actor", None)
+        if action == "counter":
+            return actor is not None and actor.can(Permission.PAYMENT_POST)
+        if action == "reveal":
+            return self.view is not None and self.view.can_reveal
+        return True
+
+    def on_mount(self) -> None:
+        self.query_one("#periods-table", DataTable).add_columns(
+            _("年度"), _("税目"), _("期"), _("通知書番号"), _("納期限"), _("調定額"), _("収納額"), _("未納額"),
+            _("延滞金"), _("督促"), _("時効完成日"), _("注意"))
+        self.query_one("#payments-table", DataTable).add_columns(
+            _("領収日"), _("収納日"), _("経路"), _("金額"), _("通知書番号"), _("期"), _("区分"))
+        self.query_one("#refunds-table", DataTable).add_columns(
+            _("番号"), _("発生日"), _("原因"), _("過誤納額"), _("残額"), _("状態"))
+        self.action_reload()
+
+    def action_reload(self) -> None:
+        today: date = self.app.services.today()  # type: ignore[attr-defined]
+        self.call(view_taxpayer, self.taxpayer_id, then=self._show_view)
+        self.call(taxpayer_account, self.taxpayer_id, as_of=today, then=self._show_account)
+
+    def action_tab(self, tab: str) -> None:
+        self.query_one("#tabs", TabbedContent).active = tab
+
+    def _show_view(self, view: TaxpayerView) -> None:
+        self.view = view
+        t = view.taxpayer
+        self.query_one("#taxpayer-title", Static).update(
+            f"{t.atena_no}　{safe(t.name)}（{safe(t.name_kana)}）")
+        body = self.query_one("#basic-body", Vertical)
+        body.remove_children()
+        kind = _("法人") if t.kind.value == "corporation" else _("個人")
+        lines = [
+            (_("宛名番号"), t.atena_no), (_("区分"), kind), (_("氏名"), safe(t.name)), (_("カナ"), safe(t.name_kana)),
+            (_("生年月日"), wareki(t.birth_date)), (_("郵便番号"), t.postal_code or ""),
+            (_("住所"), safe(t.address)), (_("送付先"), safe(t.mailing_address)), (_("電話"), t.phone or ""),
+            (_("世帯番号"), t.household_no or ""), (_("住民区分"), _("住登外") if t.resident_status.value == "non_resident"
+                                                 else _("住民")),
+        ]
+        if view.my_number_masked is not None:
+            lines.append((_("個人番号"), view.my_number_masked + "　" + _("（m: 表示）")))
+        if t.corporate_number:
+            lines.append((_("法人番号"), t.corporate_number))
+        flags = [label for on_, label in ((t.flags.koji_sotatsu, _("公示送達")), (t.flags.tokusoku_teishi, _("督促停止")),
+                                          (t.flags.saikoku_teishi, _("催告停止")), (t.flags.hakko_yokushi, _("発行抑止")))
+                 if on_]
+        if flags:
+            lines.append((_("注意"), "・".join(flags)))
+        for label, value in lines:
+            body.mount(Static(f"{label}: {value}", markup=False))
+        self.refresh_bindings()
+
+    def _show_account(self, account: TaxpayerAccount) -> None:
+        self.account = account
+        table = self.query_one("#periods-table", DataTable)
+        table.clear()
+        for p in account.periods:
+            notes = []
+            if p.prescribed:
+                notes.append(_("時効完成"))
+            elif p.prescription_near:
+                notes.append(_("時効近し"))
+            if p.deferred:
+                notes.append(_("猶予中"))
+            if p.transfer_failed:
+                notes.append(_("口振不能"))
+            if p.due_date >= account.as_of and p.total_due:
+                notes.append(_("納期未到来"))
+            if p.status != "active":
+                notes.append(_("取消") if p.status == "cancelled" else _("欠損"))
+            table.add_row(str(p.fiscal_year), p.tax_name, str(p.period), p.notice_no, wareki(p.due_date),
+                          yen(p.assessed), yen(p.honzei_paid), yen(p.honzei_due),
+                          yen(p.entaikin_due) + ("" if p.entaikin_fixed or not p.entaikin_due else "*"),
+                          wareki(p.dunning_on), wareki(p.prescription_on), "・".join(notes), key=str(p.assessment_id))
+        overdue = [p for p in account.periods if p.due_date < account.as_of]
+        later = sum(p.total_due for p in account.periods if p.due_date >= account.as_of)
+        self.query_one("#periods-total", Static).update(
+            _("滞納 本税 {h}円　延滞金 {e}円　督促手数料 {f}円　計 {t}円（延滞金の*は本日 {d} 現在の見込み）　"
+              "納期未到来 {l}円").format(
+                h=yen(sum(p.honzei_due for p in overdue)), e=yen(sum(p.entaikin_due for p in overdue)),
+                f=yen(sum(p.fee_due for p in overdue)), t=yen(sum(p.total_due for p in overdue)),
+                d=wareki(account.as_of), l=yen(later)))
+        pays = self.query_one("#payments-table", DataTable)
+        pays.clear()
+        for pay in account.payments:
+            kind = _("取消") if pay.kind == "reversal" else (_("取消済") if pay.reversed else "")
+            pays.add_row(wareki(pay.received_on), wareki(pay.accounted_on), _(CHANNEL_LABELS.get(pay.channel, pay.channel)),
+                         yen(pay.amount), pay.notice_no or "", str(pay.period or ""), kind, key=str(pay.payment_id))
+        refunds = self.query_one("#refunds-table", DataTable)
+        refunds.clear()
+        for item in account.overpayments:
+            refunds.add_row(str(item.id), wareki(item.arisen_on), _(CAUSE_LABELS.get(item.cause.value, item.cause.value)),
+                            yen(item.amount), yen(item.remaining), _(OVERPAYMENT_STATES.get(item.state, item.state)),
+                            key=str(item.id))
+
+    def action_counter(self) -> None:
+        from tui.screens.counter import CounterScreen
+
+        if self.account is None or self.view is None:
+            return
+        self.app.push_screen(CounterScreen(self.view, self.account), callback=lambda _r: self.action_reload())
+
+    def action_reveal(self) -> None:
+        from tui.screens.reveal import RevealScreen
+
+        if self.view is not None and self.view.can_reveal:
+            self.app.push_screen(RevealScreen(self.taxpayer_id))
+
+    @on(TabbedContent.TabActivated)
+    def _tab(self, event: TabbedContent.TabActivated) -> None:
+        pane = event.pane.id
+        if pane in ("periods", "payments", "refunds"):
+            self.query_one(f"#{pane}-table", DataTable).focus()

@@ -1,0 +1,42 @@
+"""Display helpers for screens: yen, 和暦 dates, and neutralising stored text."""
+
+from __future__ import annotations
+
+import unicodedata
+from datetime import date
+
+from core.dates import format_wareki
+from tui.i18n import N_
+
+__all__ = ["yen", "wareki", "safe", "CHANNEL_LABELS", "CAUSE_LABELS", "OVERPAYMENT_STATES"]
+
+#: Labels (translated when shown with ``_()``).
+CHANNEL_LABELS: dict[str, str] = {
+    "counter": N_("窓口"), "bank": N_("金融機関"), "convenience": N_("コンビニ"), "transfer": N_("口座振替"),
+    "eltax": N_("eLTAX"), "smartphone": N_("スマホ決済"), "seizure": N_("滞納処分"), "offset": N_("充当"),
+}
+CAUSE_LABELS: dict[str, str] = {
+    "gengaku": N_("減額更正"), "torikeshi": N_("賦課取消"), "double": N_("二重納付"), "gono": N_("誤納"),
+    "kano": N_("過納"), "seikyu": N_("更正の請求"),
+}
+OVERPAYMENT_STATES: dict[str, str] = {"open": N_("未処理"), "settled": N_("処理済"), "cancelled": N_("取消")}
+
+
+def yen(amount: int) -> str:
+    return f"{amount:,}"
+
+
+def wareki(day: date | None) -> str:
+    return format_wareki(day, short=True) if day is not None else ""
+
+
+def safe(text: str | None) -> str:
+    """Stored text shown neutralised: control and format characters (escape sequences,
+    bidi marks, newlines) become visible placeholders; markup is not interpreted by the caller."""
+    if not text:
+        return ""
+    out = []
+    for ch in text:
+        cat = unicodedata.category(ch)
+        out.append("␣" if ch in "\n\r\t" else "�" if cat in ("Cc", "Cf", "Zl", "Zp") else ch)
+    return "".join(out)
