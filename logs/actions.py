@@ -65,6 +65,7 @@ __all__ = [
     "REFUND_NOTICE_DATA",
     "OVERPAYMENT_PREVIEW",
     "PAYMENT_QUOTE",
+    "OVERPAYMENT_LIST",
     "SETTINGS_CHANGE",
     "ACTIONS",
     "action_label",
@@ -140,6 +141,7 @@ REFUND_TRANSFER_FILE = "refund.transfer_file"
 REFUND_NOTICE_DATA = "refund.notice_data"
 OVERPAYMENT_PREVIEW = "overpayment.preview"
 PAYMENT_QUOTE = "payment.quote"
+OVERPAYMENT_LIST = "overpayment.list"
 
 #: action name → Japanese label.
 ACTIONS: dict[str, str] = {
@@ -202,6 +204,7 @@ ACTIONS: dict[str, str] = {
     REFUND_NOTICE_DATA: "充当・還付通知の作成",
     OVERPAYMENT_PREVIEW: "充当の確認",
     PAYMENT_QUOTE: "窓口収納の見積",
+    OVERPAYMENT_LIST: "過誤納一覧の表示",
 }
 
 

@@ -8,7 +8,8 @@ from datetime import date
 from core.dates import format_wareki
 from tui.i18n import N_
 
-__all__ = ["yen", "wareki", "safe", "CHANNEL_LABELS", "CAUSE_LABELS", "OVERPAYMENT_STATES"]
+__all__ = ["yen", "wareki", "safe", "CHANNEL_LABELS", "CAUSE_LABELS", "OVERPAYMENT_STATES", "REFUND_STATES",
+           "REFUND_METHODS"]
 
 #: Labels (translated when shown with ``_()``).
 CHANNEL_LABELS: dict[str, str] = {
@@ -20,6 +21,10 @@ CAUSE_LABELS: dict[str, str] = {
     "kano": N_("過納"), "seikyu": N_("更正の請求"),
 }
 OVERPAYMENT_STATES: dict[str, str] = {"open": N_("未処理"), "settled": N_("処理済"), "cancelled": N_("取消")}
+REFUND_STATES: dict[str, str] = {"drafted": N_("起案"), "approved": N_("決裁済"), "paid": N_("支出済"),
+                                 "notified": N_("通知済"), "cancelled": N_("取消")}
+REFUND_METHODS: dict[str, str] = {"registered": N_("登録口座"), "submitted": N_("依頼書の口座"),
+                                  "koukin": N_("公金受取口座"), "cash": N_("窓口現金")}
 
 
 def yen(amount: int) -> str:

@@ -116,7 +116,7 @@ def taxpayer_account(uow: UnitOfWork, actor: Actor, taxpayer_id: int, *, as_of: 
                 a.statutory_due_date, a.status.value, b.assessed, b.honzei_paid, b.honzei_due, b.entaikin,
                 b.entaikin_due, b.entaikin_fixed, b.fee_due,
                 v.dunning.issued_on if v.dunning else None, v.dunning.designated_on if v.dunning else None,
-                v.prescription_on, v.prescribed, near, v.deferred, a.id in failed))
+                v.prescription_on, v.prescribed, near, v.deferred, a.id in failed and b.honzei_due > 0))
         lines.sort(key=lambda p: (-p.fiscal_year, p.tax_code, p.period))
         reversed_ids = {p.reverses_id for p in uow.payments.for_taxpayer(taxpayer_id)  # type: ignore[attr-defined]
                         if p.reverses_id is not None}

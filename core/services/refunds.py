@@ -34,7 +34,7 @@ from core.text.kana import to_bank_halfwidth_kana
 
 __all__ = ["Account", "draft_refund", "approve_refund", "return_refund", "amend_refund", "cancel_refund",
            "pay_cash", "mark_notified", "list_refunds", "approval_queue", "PaymentRun", "refund_payment_run",
-           "lapsed_claims", "claim_lapses_on"]
+           "lapsed_claims", "claim_lapses_on", "OverpaymentLine", "list_overpayments"]
 
 
 @dataclass(frozen=True, slots=True)
@@ -301,3 +301,22 @@ def refund_payment_run(uow: UnitOfWork, actor: Actor, *, pay_on: date,
             "sha256": hashlib.sha256(data).hexdigest(), "lapsed": len(run.lapsed)}))
         uow.commit()
     return run, data
+
+
+@dataclass(frozen=True, slots=True)
+class OverpaymentLine:
+    item: OverpaymentItem
+    atena_no: str
+    lapses_on: date
+
+
+@service(Permission.REFUND_DRAFT)
+def list_overpayments(uow: UnitOfWork, actor: Actor, *, offset: int = 0,
+                      limit: int = 200) -> tuple[list[OverpaymentLine], bool]:
+    """Open overpayments (過誤納) waiting for 充当 or 還付, oldest first."""
+    with uow:
+        items, more = uow.refunds.open_overpayments(offset=offset, limit=limit)  # type: ignore[attr-defined]
+        atena = {t: uow.taxpayers.get_by_id_atena(t) for t in {i.taxpayer_id for i in items}}  # type: ignore[attr-defined]
+        uow.audit.record(actor, AuditEvent(action="overpayment.list", details={"count": len(items)}))
+        uow.commit()
+    return [OverpaymentLine(i, atena.get(i.taxpayer_id) or "", claim_lapses_on(i)) for i in items], more

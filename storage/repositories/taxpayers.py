@@ -110,6 +110,10 @@ class SqlTaxpayerRepository:
         row = self._row(taxpayers.c.atena_no == atena_no)
         return row_to_taxpayer(row, self._crypto) if row is not None else None
 
+    def get_by_id_atena(self, taxpayer_id: int) -> str | None:
+        """The atena number alone (nothing decrypted)."""
+        return self._conn.execute(select(taxpayers.c.atena_no).where(taxpayers.c.id == taxpayer_id)).scalar_one_or_none()
+
     def count(self) -> int:
         return int(self._conn.execute(select(func.count()).select_from(taxpayers)).scalar_one())
 

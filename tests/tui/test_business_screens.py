@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from datetime import date
+from datetime import UTC, date, datetime
 
 from sqlalchemy import select
 from textual.widgets import DataTable, Input, Static
@@ -206,3 +206,69 @@ class TestDisplayHelpers:
 
     def test_amounts_typed_with_commas_or_full_width_digits_are_read(self) -> None:
         assert (parse_yen("12,300"), parse_yen("１２３００"), parse_yen("12a")) == (12_300, 12_300, None)
+
+
+class TestRefundScreens:
+    async def test_appropriate_then_draft_then_approve_then_pay_cash(self, demo_store: Store) -> None:
+        from core.domain.payment import OverpaymentCause
+        from core.domain.refund import RefundState
+        from tui.screens.overpayments import DraftScreen, OverpaymentsScreen
+        from tui.screens.refunds import RefundsScreen
+
+        tid, _ = _debtor(demo_store)
+        with demo_store.uow() as uow:
+            oid = uow.ledger.add_overpayment(taxpayer_id=tid, payment_id=None, assessment_id=None,
+                                             cause=OverpaymentCause.DOUBLE_PAYMENT, amount=9_000_000,
+                                             arisen_on=date(2026, 10, 1))
+            uow.commit()
+        app = signed_in_app(demo_store, "refund")
+        async with app.run_test(size=(160, 45)) as pilot:
+            await start(app, pilot)
+            await pilot.press("3")
+            await settle(app, pilot)
+            assert isinstance(app.screen, OverpaymentsScreen)
+            index = [line.item.id for line in app.screen.lines].index(oid)
+            app.screen.query_one("#over-table", DataTable).move_cursor(row=index)
+            await pilot.press("c")
+            await settle(app, pilot)
+            await pilot.press("y")  # 充当 first: the taxpayer has debts
+            await settle(app, pilot)
+            await pilot.press("d")
+            await pilot.pause()
+            assert isinstance(app.screen, DraftScreen)
+            await pilot.press("4", "enter", "enter")  # cash, today's date
+            await settle(app, pilot)
+            assert isinstance(app.screen, OverpaymentsScreen)
+        with demo_store.uow() as uow:
+            refund = uow.refunds.live_refund(oid)
+            assert refund is not None and refund.state is RefundState.DRAFTED and refund.drafted_by == "refund"
+            assert uow.refunds.appropriations(oid)
+        approver = signed_in_app(demo_store, "approver", at=datetime(2026, 11, 22, 2, 0, tzinfo=UTC))
+        async with approver.run_test(size=(160, 45)) as pilot:
+            await start(approver, pilot)
+            await pilot.press("4")
+            await settle(approver, pilot)
+            assert isinstance(approver.screen, RefundsScreen)
+            ids = [r.id for r in approver.screen.refunds]
+            approver.screen.query_one("#refunds-list", DataTable).move_cursor(row=ids.index(refund.id))
+            await pilot.press("y")
+            await pilot.pause()
+            await pilot.press("y")
+            await settle(approver, pilot)
+        with demo_store.uow() as uow:
+            assert uow.refunds.refund(refund.id).state is RefundState.APPROVED
+        clerk = signed_in_app(demo_store, "refund", at=datetime(2026, 11, 22, 3, 0, tzinfo=UTC))
+        async with clerk.run_test(size=(160, 45)) as pilot:
+            await start(clerk, pilot)
+            await pilot.press("3")
+            await settle(clerk, pilot)
+            await pilot.press("w")
+            await settle(clerk, pilot)
+            ids = [r.id for r in clerk.screen.refunds]
+            clerk.screen.query_one("#refunds-list", DataTable).move_cursor(row=ids.index(refund.id))
+            await pilot.press("g")
+            await pilot.pause()
+            await pilot.press("y")
+            await settle(clerk, pilot)
+        with demo_store.uow() as uow:
+            assert uow.refunds.refund(refund.id).state is RefundState.PAID

@@ -41,7 +41,8 @@ class CounterScreen(BusinessScreen):
     def __init__(self, view: TaxpayerView, account: TaxpayerAccount) -> None:
         super().__init__()
         self.view = view
-        self.lines = [p for p in account.periods if p.total_due > 0 and not p.prescribed]
+        self.lines = sorted((p for p in account.periods if p.total_due > 0 and not p.prescribed),
+                            key=lambda p: (p.statutory_due_date, p.due_date, p.assessment_id))  # oldest first
         self.selected: set[int] = set()
         self.quote: CounterQuote | None = None
 

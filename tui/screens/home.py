@@ -43,9 +43,23 @@ def _suspense() -> Screen[None]:
     return SuspenseScreen()
 
 
+def _overpayments() -> Screen[None]:
+    from tui.screens.overpayments import OverpaymentsScreen
+
+    return OverpaymentsScreen()
+
+
+def _approvals() -> Screen[None]:
+    from tui.screens.refunds import RefundsScreen
+
+    return RefundsScreen(approvals=True)
+
+
 AREAS: tuple[Area, ...] = (
     Area("search", _("照会（納税者の検索）"), "f2", "1", Permission.TAXPAYER_SEARCH, _search),
     Area("suspense", _("未消込の処理"), "f3", "2", Permission.SUSPENSE_RESOLVE, _suspense),
+    Area("overpayments", _("過誤納の充当・還付"), "f4", "3", Permission.REFUND_DRAFT, _overpayments),
+    Area("approvals", _("還付の決裁"), "f6", "4", Permission.REFUND_APPROVE, _approvals),
 )
 
 
