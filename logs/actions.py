@@ -66,6 +66,7 @@ __all__ = [
     "OVERPAYMENT_PREVIEW",
     "PAYMENT_QUOTE",
     "OVERPAYMENT_LIST",
+    "TRANSFER_ACCOUNTS",
     "SETTINGS_CHANGE",
     "ACTIONS",
     "action_label",
@@ -142,6 +143,7 @@ REFUND_NOTICE_DATA = "refund.notice_data"
 OVERPAYMENT_PREVIEW = "overpayment.preview"
 PAYMENT_QUOTE = "payment.quote"
 OVERPAYMENT_LIST = "overpayment.list"
+TRANSFER_ACCOUNTS = "transfer.accounts"
 
 #: action name → Japanese label.
 ACTIONS: dict[str, str] = {
@@ -205,6 +207,7 @@ ACTIONS: dict[str, str] = {
     OVERPAYMENT_PREVIEW: "充当の確認",
     PAYMENT_QUOTE: "窓口収納の見積",
     OVERPAYMENT_LIST: "過誤納一覧の表示",
+    TRANSFER_ACCOUNTS: "口座振替登録の照会",
 }
 
 

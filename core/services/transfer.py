@@ -33,7 +33,7 @@ from core.services.registry import service
 from core.text.kana import to_bank_halfwidth_kana
 
 __all__ = ["RequestLine", "TransferRequest", "ResultLine", "ResultSummary", "register_account",
-           "request_transfers", "apply_transfer_results", "CONSIGNOR_KEY"]
+           "request_transfers", "apply_transfer_results", "CONSIGNOR_KEY", "AccountLine", "transfer_accounts"]
 
 CONSIGNOR_KEY = "transfer_consignor"
 _DIGITS = {4: re.compile(r"[0-9]{4}"), 3: re.compile(r"[0-9]{3}"), 7: re.compile(r"[0-9]{7}")}
@@ -252,3 +252,32 @@ def apply_transfer_results(uow: UnitOfWork, actor: Actor, lines: Sequence[Result
         uow.audit.record(actor, AuditEvent(action="transfer.result", details=details))
         uow.commit()
     return summary
+
+
+@dataclass(frozen=True, slots=True)
+class AccountLine:
+    """A registration as a clerk sees it: the account number masked to its last 3 digits."""
+
+    id: int
+    bank_code: str
+    branch_code: str
+    account_type: str
+    account_masked: str
+    tax_codes: tuple[str, ...]
+    start_on: date
+    end_on: date | None
+    status: str
+
+
+@service(Permission.TAXPAYER_VIEW)
+def transfer_accounts(uow: UnitOfWork, actor: Actor, taxpayer_id: int) -> list[AccountLine]:
+    with uow:
+        taxpayer = uow.taxpayers.get(taxpayer_id)
+        if taxpayer is None:
+            raise NotFound("宛名が見つかりません")
+        accounts = uow.transfers.accounts(taxpayer_id)  # type: ignore[attr-defined]
+        uow.audit.record(actor, AuditEvent(action="transfer.accounts", target_type="taxpayer",
+                                           target_ref=taxpayer.atena_no, details={"count": len(accounts)}))
+        uow.commit()
+    return [AccountLine(a.id or 0, a.bank_code, a.branch_code, a.account_type, "****" + a.account_no[-3:],
+                        a.tax_codes, a.start_on, a.end_on, a.status) for a in accounts]

@@ -272,3 +272,29 @@ class TestRefundScreens:
             await settle(clerk, pilot)
         with demo_store.uow() as uow:
             assert uow.refunds.refund(refund.id).state is RefundState.PAID
+
+
+class TestTransferRegistration:
+    async def test_a_clerk_registers_an_account_and_sees_it_masked(self, demo_store: Store) -> None:
+        from tui.screens.transfer_account import TransferAccountScreen
+
+        tid, _ = _debtor(demo_store)
+        app = signed_in_app(demo_store, "clerk")
+        async with app.run_test(size=(160, 45)) as pilot:
+            await start(app, pilot)
+            app.push_screen(TaxpayerScreen(tid))
+            await settle(app, pilot)
+            await pilot.press("t")
+            await pilot.pause()
+            assert isinstance(app.screen, TransferAccountScreen)
+            for value in ("0005", "123", "1", "7654321", "ﾔﾏﾀﾞ ﾀﾛｳ", "01,03"):
+                await keys(pilot, value)
+                await pilot.press("enter")
+            await pilot.press("enter")  # the start date as offered
+            await settle(app, pilot)
+            await pilot.press("5")
+            await settle(app, pilot)
+            table = app.screen.query_one("#accounts-table", DataTable)
+            cells = [table.get_row_at(i) for i in range(table.row_count)]
+            assert any(row[0] == "0005" and row[3] == "****321" for row in cells)
+            assert not any("7654321" in str(cell) for row in cells for cell in row)

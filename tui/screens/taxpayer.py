@@ -14,13 +14,14 @@ from textual.widgets import DataTable, Footer, Header, Static, TabbedContent, Ta
 from core.security.permissions import Permission
 from core.services.account import TaxpayerAccount, taxpayer_account
 from core.services.taxpayer_view import TaxpayerView, view_taxpayer
+from core.services.transfer import AccountLine, register_account, transfer_accounts
 from tui.i18n import _
 from tui.screens.base import BusinessScreen
 from tui.text import CAUSE_LABELS, CHANNEL_LABELS, OVERPAYMENT_STATES, safe, wareki, yen
 
 __all__ = ["TaxpayerScreen"]
 
-_TABS = ("basic", "periods", "payments", "refunds")
+_TABS = ("basic", "periods", "payments", "refunds", "accounts")
 
 
 class TaxpayerScreen(BusinessScreen):
@@ -29,6 +30,8 @@ class TaxpayerScreen(BusinessScreen):
         Binding("2", "tab('periods')", _("調定・収納"), id="taxpayer.tab.periods"),
         Binding("3", "tab('payments')", _("収納履歴"), id="taxpayer.tab.payments"),
         Binding("4", "tab('refunds')", _("還付・充当"), id="taxpayer.tab.refunds"),
+        Binding("5", "tab('accounts')", _("口座振替"), id="taxpayer.tab.accounts"),
+        Binding("t", "register_account", _("口座振替の登録"), id="taxpayer.transfer"),
         Binding("p", "counter", _("窓口収納"), id="taxpayer.counter"),
         Binding("m", "reveal", _("個人番号表示"), id="taxpayer.reveal"),
         Binding("f5", "reload", _("再表示"), id="taxpayer.reload"),
@@ -53,12 +56,16 @@ class TaxpayerScreen(BusinessScreen):
                 yield DataTable(id="payments-table", cursor_type="row", zebra_stripes=True)
             with TabPane(_("4 還付・充当"), id="refunds"):
                 yield DataTable(id="refunds-table", cursor_type="row", zebra_stripes=True)
+            with TabPane(_("5 口座振替"), id="accounts"):
+                yield DataTable(id="accounts-table", cursor_type="row", zebra_stripes=True)
         yield Footer()
 
     def check_action(self, action: str, parameters: tuple[object, ...]) -> bool | None:
         actor = getattr(self.app, "actor", None)
         if action == "counter":
             return actor is not None and actor.can(Permission.PAYMENT_POST)
+        if action == "register_account":
+            return actor is not None and actor.can(Permission.TRANSFER_MANAGE)
         if action == "reveal":
             return self.view is not None and self.view.can_reveal
         return True
@@ -71,12 +78,15 @@ class TaxpayerScreen(BusinessScreen):
             _("領収日"), _("収納日"), _("経路"), _("金額"), _("通知書番号"), _("期"), _("区分"))
         self.query_one("#refunds-table", DataTable).add_columns(
             _("番号"), _("発生日"), _("原因"), _("過誤納額"), _("残額"), _("状態"))
+        self.query_one("#accounts-table", DataTable).add_columns(
+            _("金融機関"), _("支店"), _("種目"), _("口座番号"), _("税目"), _("開始日"), _("終了日"), _("状態"))
         self.action_reload()
 
     def action_reload(self) -> None:
         today: date = self.app.services.today()  # type: ignore[attr-defined]
         self.call(view_taxpayer, self.taxpayer_id, then=self._show_view)
         self.call(taxpayer_account, self.taxpayer_id, as_of=today, then=self._show_account)
+        self.call(transfer_accounts, self.taxpayer_id, then=self._show_transfer_accounts)
 
     def action_tab(self, tab: str) -> None:
         self.query_one("#tabs", TabbedContent).active = tab
@@ -152,6 +162,37 @@ class TaxpayerScreen(BusinessScreen):
                             yen(item.amount), yen(item.remaining), _(OVERPAYMENT_STATES.get(item.state, item.state)),
                             key=str(item.id))
 
+    def _show_transfer_accounts(self, lines: list[AccountLine]) -> None:
+        table = self.query_one("#accounts-table", DataTable)
+        table.clear()
+        for a in lines:
+            table.add_row(a.bank_code, a.branch_code, _("普通") if a.account_type == "1" else _("当座"), a.account_masked,
+                          ",".join(a.tax_codes), wareki(a.start_on), wareki(a.end_on),
+                          _("有効") if a.status == "active" else _("終了"), key=str(a.id))
+
+    def action_register_account(self) -> None:
+        from tui.screens.transfer_account import TransferAccountScreen
+
+        today = self.app.services.today()  # type: ignore[attr-defined]
+
+        def entered(values: dict[str, str] | None) -> None:
+            if values is None:
+                return
+            from core.dates import parse_date
+
+            try:
+                start = parse_date(values["start_on"])
+            except ValueError as exc:
+                self.show_error(str(exc))
+                return
+            codes = [c.strip().zfill(2) for c in values["tax_codes"].replace("、", ",").split(",") if c.strip()]
+            self.call(register_account, self.taxpayer_id, bank_code=values["bank_code"],
+                      branch_code=values["branch_code"], account_type=values["account_type"],
+                      account_no=values["account_no"], holder_kana=values["holder_kana"], tax_codes=codes,
+                      start_on=start, then=lambda _id: (self.notify(_("口座振替を登録しました")), self.action_reload()))
+
+        self.app.push_screen(TransferAccountScreen(today.isoformat()), callback=entered)
+
     def action_counter(self) -> None:
         from tui.screens.counter import CounterScreen
 
@@ -168,5 +209,5 @@ class TaxpayerScreen(BusinessScreen):
     @on(TabbedContent.TabActivated)
     def _tab(self, event: TabbedContent.TabActivated) -> None:
         pane = event.pane.id
-        if pane in ("periods", "payments", "refunds"):
+        if pane in ("periods", "payments", "refunds", "accounts"):
             self.query_one(f"#{pane}-table", DataTable).focus()
