@@ -33,6 +33,7 @@ class NozeiApp(App[None]):
     #login-title, #lock-title { text-style: bold; margin-bottom: 1; }
     #login-message, #passwd-message, #lock-message { color: $error; margin-top: 1; }
     #demo-hint { color: $text-muted; margin-top: 1; }
+    #worklist { margin-top: 1; color: $warning; }
     #areas { margin-top: 1; height: auto; max-height: 12; width: 60; }
     #search-form { height: auto; padding: 0 1; }
     .field-row { height: auto; }

@@ -209,6 +209,10 @@ class SqlLedgerRepository:
             .order_by(suspense_items.c.id).offset(offset).limit(limit + 1)).all()
         return [_suspense(r) for r in rows[:limit]], len(rows) > limit
 
+    def count_open_suspense(self) -> int:
+        return int(self._conn.execute(select(func.count()).select_from(suspense_items)
+                                      .where(suspense_items.c.status == "open")).scalar_one())
+
     def resolve_suspense(self, suspense_id: int, resolution: str, *, assessment_id: int | None,
                          note: str | None) -> None:
         done = self._conn.execute(

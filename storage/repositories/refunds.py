@@ -142,6 +142,17 @@ class SqlRefundRepository:
             query = query.where(refunds.c.pay_on == pay_on)
         return [self._refund(r) for r in self._conn.execute(query.order_by(refunds.c.id).limit(limit))]
 
+    def counts(self, *, not_drafted_by: str | None = None) -> dict[str, int]:
+        """Open overpayments, and refunds per state (drafts of others when *not_drafted_by*)."""
+        out = {"overpayments_open": int(self._conn.execute(
+            select(func.count()).select_from(overpayments).where(overpayments.c.state == "open")).scalar_one())}
+        query = select(refunds.c.state, func.count()).group_by(refunds.c.state)
+        if not_drafted_by is not None:
+            query = query.where(refunds.c.drafted_by != not_drafted_by)
+        for state, count in self._conn.execute(query):
+            out[f"refunds_{state}"] = int(count)
+        return out
+
     def move(self, refund: Refund, to: RefundState, **values: Any) -> None:
         """Compare-and-set on (state, version): a concurrent change makes this fail."""
         secrets = {k: values.pop(k) for k in list(values) if k in _SECRET}

@@ -298,3 +298,25 @@ class TestTransferRegistration:
             cells = [table.get_row_at(i) for i in range(table.row_count)]
             assert any(row[0] == "0005" and row[3] == "****321" for row in cells)
             assert not any("7654321" in str(cell) for row in cells for cell in row)
+
+
+class TestWorklist:
+    async def test_the_menu_counts_what_waits_for_an_approver(self, demo_store: Store) -> None:
+        from core.services.refunds import approval_queue
+
+        waiting = len(approval_queue(demo_store.uow(), Actor("approver", frozenset({"refund.approve"}))))
+        app = signed_in_app(demo_store, "approver")
+        async with app.run_test(size=(160, 45)) as pilot:
+            await start(app, pilot)
+            await settle(app, pilot)
+            text = str(app.screen.query_one("#worklist", Static).render())
+            assert f"還付の決裁待ち {waiting:,}" in text
+
+    async def test_a_clerk_sees_the_open_suspense_count(self, demo_store: Store) -> None:
+        with demo_store.uow() as uow:
+            open_items = uow.ledger.count_open_suspense()
+        app = signed_in_app(demo_store, "clerk")
+        async with app.run_test(size=(160, 45)) as pilot:
+            await start(app, pilot)
+            await settle(app, pilot)
+            assert f"未消込 {open_items:,}" in str(app.screen.query_one("#worklist", Static).render())

@@ -5,8 +5,9 @@ from __future__ import annotations
 
 from collections.abc import Callable
 from dataclasses import dataclass
+from typing import Any
 
-from textual import on
+from textual import on, work
 from textual.app import ComposeResult
 from textual.binding import Binding
 from textual.containers import Vertical
@@ -14,9 +15,11 @@ from textual.screen import Screen
 from textual.widgets import Footer, Header, OptionList, Static
 from textual.widgets.option_list import Option
 
+from core.errors import NozeiError
 from core.security.permissions import Permission
+from core.services.worklist import worklist
 from tui.compose import AppContext
-from tui.i18n import _
+from tui.i18n import N_, _
 
 __all__ = ["HomeScreen", "AREAS", "Area"]
 
@@ -54,6 +57,9 @@ def _approvals() -> Screen[None]:
 
     return RefundsScreen(approvals=True)
 
+
+WORK_LABELS: dict[str, str] = {"approvals": N_("還付の決裁待ち"), "suspense": N_("未消込"),
+                               "overpayments": N_("充当・還付待ちの過誤納"), "to_pay": N_("支出待ちの還付（決裁済）")}
 
 AREAS: tuple[Area, ...] = (
     Area("search", _("照会（納税者の検索）"), "f2", "1", Permission.TAXPAYER_SEARCH, _search),
@@ -95,6 +101,7 @@ class HomeScreen(Screen[None]):
                 yield Static(f"{_('利用者')}: {getattr(app, 'display_name', '')}（{actor.user_id}）", id="user")
             yield Static(f"{_('データベース')}: {self.context.database_label}", id="database")
             yield Static(f"{_('端末')}: {self.context.terminal_id}", id="terminal")
+            yield Static("", id="worklist")
             areas = self.allowed()
             if areas:
                 yield OptionList(*[Option(f"{a.fkey.upper()} / {a.key}  {a.label}", id=a.id) for a in areas],
@@ -102,6 +109,27 @@ class HomeScreen(Screen[None]):
             else:
                 yield Static(_("この利用者に開ける業務はありません（管理・監査はコマンドで行います）"), id="no-areas")
         yield Footer()
+
+    def on_mount(self) -> None:
+        self.refresh_worklist()
+
+    def on_screen_resume(self) -> None:
+        self.refresh_worklist()
+
+    def refresh_worklist(self) -> None:
+        actor = getattr(self.app, "actor", None)
+        if actor is not None and actor.can(Permission.REPORT_VIEW) and self.allowed():
+            self._worklist()
+
+    @work(thread=True, exclusive=True, group="worklist")
+    def _worklist(self) -> None:
+        app: Any = self.app
+        try:
+            items = app.services.run(app.session_id, worklist)
+        except NozeiError:
+            return  # the counts are a convenience; a locked or ended session is handled elsewhere
+        text = "　".join(f"{_(WORK_LABELS.get(i.id, i.label))} {i.count:,}" for i in items)
+        app.call_from_thread(self.query_one("#worklist", Static).update, _("本日の作業: ") + text if text else "")
 
     def check_action(self, action: str, parameters: tuple[object, ...]) -> bool | None:
         if action == "open":
