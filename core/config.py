@@ -56,6 +56,11 @@ class Config:
     def documents_dir(self) -> Path:
         return self.data_dir / "documents"
 
+    @property
+    def inbox_dir(self) -> Path:
+        """Where files from other systems are put for import from the terminal application."""
+        return self.data_dir / "inbox"
+
 
 def _apply(cfg: Config, values: Mapping[str, Any], origin: str) -> Config:
     changes: dict[str, Any] = {}

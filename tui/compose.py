@@ -9,6 +9,7 @@ from __future__ import annotations
 from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import UTC, date, datetime, timedelta
+from pathlib import Path
 from typing import Any, TypeVar
 
 from sqlalchemy import Connection
@@ -164,6 +165,39 @@ class SessionServices:
 
     def today(self) -> date:
         return self._tools.clock.today()
+
+    @property
+    def inbox(self) -> Path:
+        return self._store.config.inbox_dir
+
+    def import_file(self, session_id: str, kind: str, path: Path, *,
+                    progress: Callable[[int, int], None]) -> Any:
+        """Read, validate and import one file (``payments`` / ``atena`` / ``assessments``).
+
+        *progress(done, total)* is called as records are applied; an exception it
+        raises cancels the import and nothing is applied. A malformed file raises
+        :class:`~storage.files.csvread.FileFormatError` (its ``report()`` lists every bad line)."""
+        from core.services.imports import AssessmentRow, AtenaRow, import_assessments, import_atena
+        from core.services.payments import import_payments
+        from storage.files.assessments_csv import parse_assessments
+        from storage.files.atena_csv import parse_atena
+        from storage.files.payments_csv import parse_payments
+
+        data = Path(path).read_bytes()
+        if kind == "payments":
+            parsed = parse_payments(data)
+            rows: list[Any] = [r.to_payment() for r in parsed.records]
+            return self.run(session_id, import_payments, rows, sha256=parsed.sha256, file_name=Path(path).name,
+                            progress=lambda n: progress(n, len(rows)))
+        if kind == "atena":
+            atena = parse_atena(data, today=self.today())
+            rows = [AtenaRow(r.line, r.to_taxpayer()) for r in atena.records]
+            return self.run(session_id, import_atena, rows, sha256=atena.sha256, file_name=Path(path).name,
+                            progress=lambda n: progress(n, len(rows)))
+        assessed = parse_assessments(data)
+        rows = [AssessmentRow(r.line, r.atena_no, r.to_assessment(0), r.reason) for r in assessed.records]
+        return self.run(session_id, import_assessments, rows, sha256=assessed.sha256, file_name=Path(path).name,
+                        on=self.today(), progress=lambda n: progress(n, len(rows)))
 
     def run(self, session_id: str, service: Callable[..., R], /, *args: Any, **kwargs: Any) -> R:
         """Run a business service for the session's user: the session is checked first

@@ -107,9 +107,9 @@ def import_payments(
         batch_id = uow.batches.add("payments", sha256, file_name, summary.records, details)
         uow.audit.record(actor, AuditEvent(action="payments.import", target_type="import_batch",
                                            target_ref=str(batch_id), details=details))
+        if progress is not None:
+            progress(summary.records)  # the last call may still cancel: nothing is committed yet
         uow.commit()
-    if progress is not None:
-        progress(summary.records)
     return replace(summary, batch_id=batch_id)
 
 

@@ -8,6 +8,7 @@ from datetime import UTC, date, datetime
 from pathlib import Path
 
 import pytest
+from textual.worker import WorkerCancelled, WorkerFailed
 
 from core.clock import FixedClock
 from core.config import Config
@@ -67,9 +68,18 @@ async def start(app: NozeiApp, pilot) -> None:  # type: ignore[no-untyped-def]
     await pilot.pause()
 
 
+#: Our worker groups (a DirectoryTree keeps a loader worker alive for good: not waited for).
+_GROUPS = {"service", "session", "import", "worklist", "reveal", "idle"}
+
+
 async def settle(app: NozeiApp, pilot) -> None:  # type: ignore[no-untyped-def]
+    """Let our workers finish (a cancelled one — an exclusive worker replaced — is fine)."""
     for _ in range(3):
-        await app.workers.wait_for_complete()
+        for worker in [w for w in app.workers if w.group in _GROUPS]:
+            try:
+                await worker.wait()
+            except (WorkerCancelled, WorkerFailed):
+                pass
         await pilot.pause()
 
 

@@ -38,11 +38,11 @@ def _areas(app) -> list[str]:  # type: ignore[no-untyped-def]
 
 
 class TestMenu:
-    async def test_a_collection_clerk_is_offered_inquiry_and_suspense(self, demo_store: Store) -> None:
+    async def test_a_collection_clerk_is_offered_inquiry_suspense_and_imports(self, demo_store: Store) -> None:
         app = signed_in_app(demo_store, "clerk")
         async with app.run_test(size=(160, 45)) as pilot:
             await start(app, pilot)
-            assert isinstance(app.screen, HomeScreen) and _areas(app) == ["search", "suspense"]
+            assert isinstance(app.screen, HomeScreen) and _areas(app) == ["search", "suspense", "import"]
 
     async def test_an_inquiry_user_is_offered_inquiry_only_and_f3_does_nothing(self, demo_store: Store) -> None:
         app = signed_in_app(demo_store, "inquiry")
@@ -320,3 +320,38 @@ class TestWorklist:
             await start(app, pilot)
             await settle(app, pilot)
             assert f"未消込 {open_items:,}" in str(app.screen.query_one("#worklist", Static).render())
+
+
+class TestImportScreen:
+    async def _import(self, demo_store: Store, content: str) -> str:  # type: ignore[no-untyped-def]
+        from tui.screens.batch_import import ImportScreen
+
+        inbox = demo_store.config.inbox_dir
+        inbox.mkdir(parents=True, exist_ok=True)
+        (inbox / "shuno.csv").write_text(content, encoding="utf-8")
+        app = signed_in_app(demo_store, "clerk")
+        async with app.run_test(size=(160, 45)) as pilot:
+            await start(app, pilot)
+            await pilot.press("5")
+            await settle(app, pilot)
+            assert isinstance(app.screen, ImportScreen)
+            await pilot.press("down", "enter")
+            await pilot.pause()
+            await pilot.press("y")
+            await settle(app, pilot)
+            return str(app.screen.query_one("#import-status", Static).render())
+
+    async def test_a_payments_file_from_the_inbox_is_imported_with_a_summary(self, demo_store: Store) -> None:
+        header = "record_key,channel,notice_no,period,amount,received_on,accounted_on,bank_code,branch_code\n"
+        status = await self._import(demo_store, header + "T-1,bank,NOPE1,1,1200,2026-11-20,2026-11-20,,\n")
+        assert "取り込みました: 1件" in status and "未消込 1件 1,200円" in status
+
+    async def test_a_malformed_file_lists_its_bad_lines_and_applies_nothing(self, demo_store: Store) -> None:
+        header = "record_key,channel,notice_no,period,amount,received_on,accounted_on,bank_code,branch_code\n"
+        with demo_store.uow() as uow:
+            before = uow.ledger.count_open_suspense()
+        status = await self._import(demo_store, header + "T-1,bank,NOPE1,1,abc,2026-11-20,2026-11-20,,\n"
+                                    "T-2,bank,NOPE1,1,100,2026-13-01,2026-11-20,,\n")
+        assert "何も反映していません" in status and "2行目" in status and "3行目" in status
+        with demo_store.uow() as uow:
+            assert uow.ledger.count_open_suspense() == before

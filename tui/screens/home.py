@@ -46,6 +46,12 @@ def _suspense() -> Screen[None]:
     return SuspenseScreen()
 
 
+def _import() -> Screen[None]:
+    from tui.screens.batch_import import ImportScreen
+
+    return ImportScreen()
+
+
 def _overpayments() -> Screen[None]:
     from tui.screens.overpayments import OverpaymentsScreen
 
@@ -66,6 +72,7 @@ AREAS: tuple[Area, ...] = (
     Area("suspense", _("未消込の処理"), "f3", "2", Permission.SUSPENSE_RESOLVE, _suspense),
     Area("overpayments", _("過誤納の充当・還付"), "f4", "3", Permission.REFUND_DRAFT, _overpayments),
     Area("approvals", _("還付の決裁"), "f6", "4", Permission.REFUND_APPROVE, _approvals),
+    Area("import", _("ファイルの取込（収納データ・宛名・調定）"), "f7", "5", Permission.PAYMENT_IMPORT, _import),
 )
 
 
