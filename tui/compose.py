@@ -170,6 +170,20 @@ class SessionServices:
     def inbox(self) -> Path:
         return self._store.config.inbox_dir
 
+    def transfer_request_file(self, session_id: str, debit_on: date) -> tuple[Any, Path]:
+        """Write the 口座振替 請求 file for *debit_on* into ``documents/`` (export rule applies)."""
+        from core.services.transfer import request_transfers
+        from storage.files.export import write_private
+        from storage.files.transfer_request import render_transfer_request
+
+        request, data = self.run(session_id, request_transfers, debit_on=debit_on, render=render_transfer_request)
+        folder = self._store.config.documents_dir
+        folder.mkdir(parents=True, exist_ok=True)
+        stamp = datetime.now(UTC).strftime("%Y%m%d%H%M%S")
+        path = folder / f"kouhuri-{debit_on:%Y%m%d}-{stamp}.txt"
+        write_private(path, data)
+        return request, path
+
     def import_file(self, session_id: str, kind: str, path: Path, *,
                     progress: Callable[[int, int], None]) -> Any:
         """Read, validate and import one file (``payments`` / ``atena`` / ``assessments``).
@@ -194,6 +208,16 @@ class SessionServices:
             rows = [AtenaRow(r.line, r.to_taxpayer()) for r in atena.records]
             return self.run(session_id, import_atena, rows, sha256=atena.sha256, file_name=Path(path).name,
                             progress=lambda n: progress(n, len(rows)))
+        if kind == "transfer_result":
+            from core.services.transfer import ResultLine, apply_transfer_results
+            from storage.files.export import sha256_of
+            from storage.files.zengin import read_transfer_result
+
+            result = read_transfer_result(data)
+            lines = [ResultLine(i.customer_number.strip(), i.amount, i.result_code) for i in result.items]
+            progress(0, len(lines))
+            return self.run(session_id, apply_transfer_results, lines, sha256=sha256_of(data),
+                            file_name=Path(path).name)
         assessed = parse_assessments(data)
         rows = [AssessmentRow(r.line, r.atena_no, r.to_assessment(0), r.reason) for r in assessed.records]
         return self.run(session_id, import_assessments, rows, sha256=assessed.sha256, file_name=Path(path).name,

@@ -42,7 +42,7 @@ class TestMenu:
         app = signed_in_app(demo_store, "clerk")
         async with app.run_test(size=(160, 45)) as pilot:
             await start(app, pilot)
-            assert isinstance(app.screen, HomeScreen) and _areas(app) == ["search", "suspense", "import"]
+            assert isinstance(app.screen, HomeScreen) and _areas(app) == ["search", "suspense", "import", "batch"]
 
     async def test_an_inquiry_user_is_offered_inquiry_only_and_f3_does_nothing(self, demo_store: Store) -> None:
         app = signed_in_app(demo_store, "inquiry")
@@ -355,3 +355,38 @@ class TestImportScreen:
         assert "何も反映していません" in status and "2行目" in status and "3行目" in status
         with demo_store.uow() as uow:
             assert uow.ledger.count_open_suspense() == before
+
+
+class TestBatchScreen:
+    async def test_dunning_then_a_transfer_request_file_in_the_documents_folder(self, demo_store: Store) -> None:
+        import stat
+
+        from storage.schema import transfer_runs
+        from tui.screens.batch import BatchScreen
+
+        with demo_store.reading() as conn:
+            debit_on = conn.execute(select(transfer_runs.c.debit_on).where(transfer_runs.c.status == "requested")
+                                    ).scalar_one()
+        app = signed_in_app(demo_store, "clerk")
+        async with app.run_test(size=(160, 45)) as pilot:
+            await start(app, pilot)
+            await pilot.press("6")
+            await settle(app, pilot)
+            assert isinstance(app.screen, BatchScreen)
+            await pilot.press("f5")
+            await pilot.pause()
+            await pilot.press("y")
+            await settle(app, pilot)
+            assert "督促" in str(app.screen.query_one("#batch-result", Static).render())
+            app.screen.query_one("#debit-on", Input).focus()
+            await keys(pilot, debit_on.isoformat())
+            await pilot.press("enter")
+            await pilot.pause()
+            await pilot.press("y")
+            for _ in range(20):
+                await pilot.pause(0.1)
+                if "請求ファイル" in str(app.screen.query_one("#batch-result", Static).render()):
+                    break
+        (written,) = list(demo_store.config.documents_dir.glob("kouhuri-*.txt"))
+        assert stat.S_IMODE(written.stat().st_mode) == 0o600
+        assert all(len(r) == 120 for r in written.read_bytes().split(b"\r\n") if r)

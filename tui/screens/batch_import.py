@@ -1,4 +1,4 @@
-"""取込: choose the kind (1 収納データ, 2 宛名, 3 調定), pick a file in the inbox folder,
+"""取込: choose the kind (1 収納データ, 2 宛名, 3 調定, 4 口座振替の結果), pick a file in the inbox folder,
 confirm, watch the progress bar; Esc cancels and nothing is applied."""
 
 from __future__ import annotations
@@ -22,7 +22,7 @@ from tui.text import yen
 __all__ = ["ImportScreen", "KINDS", "ImportCancelled"]
 
 KINDS: dict[str, tuple[str, str]] = {"1": ("payments", N_("収納データ")), "2": ("atena", N_("宛名")),
-                                     "3": ("assessments", N_("調定"))}
+                                     "3": ("assessments", N_("調定")), "4": ("transfer_result", N_("口座振替の結果"))}
 
 
 class ImportCancelled(Exception):
@@ -34,6 +34,7 @@ class ImportScreen(BusinessScreen):
         Binding("1", "kind('1')", _("収納データ"), id="import.payments"),
         Binding("2", "kind('2')", _("宛名"), id="import.atena"),
         Binding("3", "kind('3')", _("調定"), id="import.assessments"),
+        Binding("4", "kind('4')", _("口座振替の結果"), id="import.transfer_result"),
         Binding("escape", "cancel_or_back", _("中止／戻る"), id="import.cancel", priority=True),
     ]
 
@@ -51,7 +52,7 @@ class ImportScreen(BusinessScreen):
         yield Static(_("取込フォルダ: {path}").format(path=inbox), id="import-folder")
         yield DirectoryTree(str(inbox), id="import-tree")
         yield ProgressBar(id="import-progress", show_eta=False)
-        yield Static(_("1〜3: 種類　Enter: ファイルを選んで取込　Esc: 中止／戻る"), id="import-status", markup=False)
+        yield Static(_("1〜4: 種類　Enter: ファイルを選んで取込　Esc: 中止／戻る"), id="import-status", markup=False)
         yield Footer()
 
     def on_mount(self) -> None:
@@ -119,6 +120,9 @@ class ImportScreen(BusinessScreen):
     def _describe(self, s: Any) -> str:
         if s.already_imported:
             return _("このファイルは取込済みです。何も反映していません")
+        if hasattr(s, "paid_total"):
+            return _("振替結果を取り込みました: 振替済 {p}件 {pt}円　振替不能 {f}件 {ft}円").format(
+                p=s.paid, pt=yen(s.paid_total), f=s.failed, ft=yen(s.failed_total))
         if hasattr(s, "posted"):
             return _("取り込みました: {n}件（登録 {p}・重複 {d}）合計 {t}円　消込 {a}円　過誤納 {o}件 {ot}円　"
                      "未消込 {u}件 {ut}円").format(

@@ -52,6 +52,12 @@ def _import() -> Screen[None]:
     return ImportScreen()
 
 
+def _batch() -> Screen[None]:
+    from tui.screens.batch import BatchScreen
+
+    return BatchScreen()
+
+
 def _overpayments() -> Screen[None]:
     from tui.screens.overpayments import OverpaymentsScreen
 
@@ -72,7 +78,9 @@ AREAS: tuple[Area, ...] = (
     Area("suspense", _("未消込の処理"), "f3", "2", Permission.SUSPENSE_RESOLVE, _suspense),
     Area("overpayments", _("過誤納の充当・還付"), "f4", "3", Permission.REFUND_DRAFT, _overpayments),
     Area("approvals", _("還付の決裁"), "f6", "4", Permission.REFUND_APPROVE, _approvals),
-    Area("import", _("ファイルの取込（収納データ・宛名・調定）"), "f7", "5", Permission.PAYMENT_IMPORT, _import),
+    Area("import", _("ファイルの取込（収納データ・宛名・調定・口座振替結果）"), "f7", "5", Permission.PAYMENT_IMPORT,
+         _import),
+    Area("batch", _("一括処理（督促・口座振替の請求）"), "f8", "6", Permission.DUNNING_RUN, _batch),
 )
 
 
