@@ -390,3 +390,36 @@ class TestBatchScreen:
         (written,) = list(demo_store.config.documents_dir.glob("kouhuri-*.txt"))
         assert stat.S_IMODE(written.stat().st_mode) == 0o600
         assert all(len(r) == 120 for r in written.read_bytes().split(b"\r\n") if r)
+
+
+class TestReversal:
+    async def test_a_payment_is_reversed_with_a_reason_and_a_confirmation(self, demo_store: Store) -> None:
+        tid, _ = _debtor(demo_store)
+        app = signed_in_app(demo_store, "clerk")
+        async with app.run_test(size=(160, 45)) as pilot:
+            await start(app, pilot)
+            app.push_screen(TaxpayerScreen(tid))
+            await settle(app, pilot)
+            await pilot.press("3")
+            await pilot.pause()
+            screen = app.screen
+            assert isinstance(screen, TaxpayerScreen) and screen.account is not None
+            from storage.schema import overpayments
+
+            with demo_store.reading() as conn:
+                with_overpayment = set(conn.execute(select(overpayments.c.payment_id)).scalars())
+            receipts = [p for p in screen.account.payments if p.kind == "receipt" and not p.reversed
+                        and p.channel not in ("offset", "seizure") and p.received_on <= AS_OF
+                        and p.payment_id not in with_overpayment]
+            before = len([p for p in screen.account.payments if p.kind == "reversal"])
+            index = screen.account.payments.index(receipts[0])
+            screen.query_one("#payments-table", DataTable).move_cursor(row=index)
+            await pilot.press("x")
+            await pilot.pause()
+            await keys(pilot, "duplicate")
+            await pilot.press("enter")
+            await pilot.pause()
+            await pilot.press("y")
+            await settle(app, pilot)
+            assert [n.message for n in app._notifications if n.severity == "error"] == []
+            assert len([p for p in screen.account.payments if p.kind == "reversal"]) == before + 1

@@ -32,6 +32,7 @@ class TaxpayerScreen(BusinessScreen):
         Binding("4", "tab('refunds')", _("還付・充当"), id="taxpayer.tab.refunds"),
         Binding("5", "tab('accounts')", _("口座振替"), id="taxpayer.tab.accounts"),
         Binding("t", "register_account", _("口座振替の登録"), id="taxpayer.transfer"),
+        Binding("x", "reverse", _("収納の取消"), id="taxpayer.reverse"),
         Binding("p", "counter", _("窓口収納"), id="taxpayer.counter"),
         Binding("m", "reveal", _("個人番号表示"), id="taxpayer.reveal"),
         Binding("f5", "reload", _("再表示"), id="taxpayer.reload"),
@@ -64,6 +65,8 @@ class TaxpayerScreen(BusinessScreen):
         actor = getattr(self.app, "actor", None)
         if action == "counter":
             return actor is not None and actor.can(Permission.PAYMENT_POST)
+        if action == "reverse":
+            return actor is not None and actor.can(Permission.PAYMENT_REVERSE)
         if action == "register_account":
             return actor is not None and actor.can(Permission.TRANSFER_MANAGE)
         if action == "reveal":
@@ -192,6 +195,38 @@ class TaxpayerScreen(BusinessScreen):
                       start_on=start, then=lambda _id: (self.notify(_("口座振替を登録しました")), self.action_reload()))
 
         self.app.push_screen(TransferAccountScreen(today.isoformat()), callback=entered)
+
+    def action_reverse(self) -> None:
+        """x on the 収納履歴 tab: reverse the payment under the cursor (reason, then y/n)."""
+        if self.account is None or self.query_one("#tabs", TabbedContent).active != "payments":
+            self.notify(_("収納履歴（3）で取り消す収納を選んでください"))
+            return
+        table = self.query_one("#payments-table", DataTable)
+        if not self.account.payments:
+            return
+        pay = self.account.payments[table.cursor_row]
+        if pay.kind != "receipt" or pay.reversed:
+            self.show_error(_("この行は取り消せません"))
+            return
+        from core.services.payments import reverse
+        from tui.screens.confirm import ConfirmScreen
+        from tui.screens.reason import ReasonScreen
+
+        today = self.app.services.today()  # type: ignore[attr-defined]
+        title = _("{d} 領収 {a}円 の収納を取り消します").format(d=wareki(pay.received_on), a=yen(pay.amount))
+
+        def reasoned(reason: str | None) -> None:
+            if reason is None:
+                return
+
+            def confirmed(yes: bool | None) -> None:
+                if yes:
+                    self.call(reverse, pay.payment_id, reason=reason, on=today,
+                              then=lambda _r: (self.notify(_("取り消しました")), self.action_reload()))
+
+            self.app.push_screen(ConfirmScreen(_("取り消しますか？（取消の記録が残ります）"), title), callback=confirmed)
+
+        self.app.push_screen(ReasonScreen(title), callback=reasoned)
 
     def action_counter(self) -> None:
         from tui.screens.counter import CounterScreen
