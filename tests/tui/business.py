@@ -2,23 +2,16 @@
 
 from __future__ import annotations
 
-import shutil
-from collections.abc import Iterator
 from datetime import UTC, date, datetime
-from pathlib import Path
 
-import pytest
 from textual.worker import WorkerCancelled, WorkerFailed
 
 from core.clock import FixedClock
-from core.config import Config
 from core.services.auth import AuthTools, authenticate
-from logs.writer import AuditWriter
 from storage.crypto.passwords import FAST_TEST_PARAMETERS, Argon2Hasher
 from storage.crypto.totp import TotpEngine
-from storage.demo.build import build_demo
 from storage.demo.users import DEMO_PASSWORD, demo_otp_secret
-from storage.store import Store, open_store
+from storage.store import Store
 from tui.app import NozeiApp
 from tui.compose import SessionServices, describe
 
@@ -27,26 +20,6 @@ AS_OF = date(2026, 11, 22)
 
 def tools_at(moment: datetime) -> AuthTools:
     return AuthTools(hasher=Argon2Hasher(**FAST_TEST_PARAMETERS), otp=TotpEngine(), clock=FixedClock(moment))
-
-
-@pytest.fixture(scope="module")
-def demo_dir(tmp_path_factory: pytest.TempPathFactory) -> Path:
-    data = tmp_path_factory.mktemp("tui-demo")
-    store, _ = build_demo(Config(data_dir=data), taxpayers_count=40, audit_factory=AuditWriter, as_of=AS_OF,
-                          tools=tools_at(datetime.now(UTC)))
-    store.close()
-    return data
-
-
-@pytest.fixture
-def demo_store(demo_dir: Path, tmp_path: Path) -> Iterator[Store]:
-    copy = tmp_path / "data"
-    shutil.copytree(demo_dir, copy)
-    store = open_store(Config(data_dir=copy), audit_factory=AuditWriter)
-    try:
-        yield store
-    finally:
-        store.close()
 
 
 def signed_in_app(store: Store, login_id: str, at: datetime | None = None) -> NozeiApp:
@@ -86,3 +59,12 @@ async def settle(app: NozeiApp, pilot) -> None:  # type: ignore[no-untyped-def]
 async def keys(pilot, text: str) -> None:  # type: ignore[no-untyped-def]
     for ch in text:
         await pilot.press(ch)
+
+
+async def open_taxpayer(app: NozeiApp, pilot, taxpayer_id: int) -> None:  # type: ignore[no-untyped-def]
+    """Sign in and open one taxpayer's screen directly."""
+    from tui.screens.taxpayer import TaxpayerScreen
+
+    await start(app, pilot)
+    app.push_screen(TaxpayerScreen(taxpayer_id))
+    await settle(app, pilot)

@@ -11,7 +11,7 @@ from core.security.permissions import Actor
 from core.services.account import taxpayer_account
 from storage.schema import dunnings, taxpayers
 from storage.store import Store
-from tests.tui.business import AS_OF, demo_dir, demo_store, keys, settle, signed_in_app, start  # noqa: F401
+from tests.tui.business import AS_OF, keys, open_taxpayer, settle, signed_in_app, start
 from tui.screens.counter import CounterScreen, parse_yen
 from tui.screens.help import HelpScreen
 from tui.screens.home import HomeScreen
@@ -164,9 +164,7 @@ class TestCounterPayment:
         tid, atena = _debtor(demo_store)
         app = signed_in_app(demo_store, "clerk")
         async with app.run_test(size=(160, 45)) as pilot:
-            await start(app, pilot)
-            app.push_screen(TaxpayerScreen(tid))
-            await settle(app, pilot)
+            await open_taxpayer(app, pilot, tid)
             await pilot.press("p")
             await settle(app, pilot)
             await pilot.press("a", "f5")
@@ -281,9 +279,7 @@ class TestTransferRegistration:
         tid, _ = _debtor(demo_store)
         app = signed_in_app(demo_store, "clerk")
         async with app.run_test(size=(160, 45)) as pilot:
-            await start(app, pilot)
-            app.push_screen(TaxpayerScreen(tid))
-            await settle(app, pilot)
+            await open_taxpayer(app, pilot, tid)
             await pilot.press("t")
             await pilot.pause()
             assert isinstance(app.screen, TransferAccountScreen)
@@ -397,9 +393,7 @@ class TestReversal:
         tid, _ = _debtor(demo_store)
         app = signed_in_app(demo_store, "clerk")
         async with app.run_test(size=(160, 45)) as pilot:
-            await start(app, pilot)
-            app.push_screen(TaxpayerScreen(tid))
-            await settle(app, pilot)
+            await open_taxpayer(app, pilot, tid)
             await pilot.press("3")
             await pilot.pause()
             screen = app.screen
