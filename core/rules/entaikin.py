@@ -64,6 +64,8 @@ __all__ = [
     "Segment",
     "compute_entaikin",
     "one_month_elapsed",
+    "months_elapsed",
+    "segment_yen",
 ]
 
 #: 20条の4の2②: the base is truncated to 1,000 円 …
@@ -126,15 +128,36 @@ def one_month_elapsed(due: date) -> date:
     - due 2025-03-30 → start 03-31 → 04-31 does not exist → **2025-04-30**
     - due 2025-12-15 → start 12-16 → day before 2026-01-16 → **2026-01-15**
     """
-    start = due + _ONE_DAY
-    year, month = (start.year + 1, 1) if start.month == 12 else (start.year, start.month + 1)
+    return months_elapsed(due, 1)
+
+
+def months_elapsed(day: date, months: int) -> date:
+    """The day *months* months have elapsed, counted from the day after *day*.
+
+    民法140条 (初日不算入) — or the statute's own "翌日から起算して" — makes the
+    day after *day* the first day. 民法143条②: the period ends on the day before
+    the day of the last month that corresponds to the first day; if that month
+    has no such day, on its last day. ``months=1`` is :func:`one_month_elapsed`;
+    the 還付加算金 rule (17条の4) counts 1 and 3 months.
+
+    - 2025-04-10, 3 → first 04-11 → day before 07-11 → **2025-07-10**
+    - 2025-01-31, 1 → first 02-01 → day before 03-01 → **2025-02-28**
+    - 2025-01-30, 1 → first 01-31 → 02-31 does not exist → **2025-02-28**
+    - 2025-11-29, 3 → first 11-30 → 2026-02-30 does not exist → **2026-02-28**
+    """
+    if isinstance(months, bool) or not isinstance(months, int) or months < 1:
+        raise ValidationError("月数は1以上の整数で指定してください", field="months")
+    first = day + _ONE_DAY
+    index = first.year * 12 + first.month - 1 + months
+    year, month = divmod(index, 12)
+    month += 1
     last_day = calendar.monthrange(year, month)[1]
-    if start.day > last_day:
+    if first.day > last_day:
         return date(year, month, last_day)
-    return date(year, month, start.day) - _ONE_DAY
+    return date(year, month, first.day) - _ONE_DAY
 
 
-def _yen(base: int, rate: Decimal, days: int) -> int:
+def segment_yen(base: int, rate: Decimal, days: int) -> int:
     """``base × rate% × days / 365`` truncated to the yen (Decimal, ROUND_DOWN)."""
     with localcontext() as ctx:
         ctx.prec = 60
@@ -256,7 +279,7 @@ def compute_entaikin(
                 continue
         pieces.append((start, end, base, rate, lower))
     segments = [
-        Segment(start, end, (end - start).days + 1, base, rate, _yen(base, rate, (end - start).days + 1))
+        Segment(start, end, (end - start).days + 1, base, rate, segment_yen(base, rate, (end - start).days + 1))
         for start, end, base, rate, _lower in pieces
     ]
 

@@ -45,10 +45,9 @@ Documented choices:
 
 from __future__ import annotations
 
-import calendar
 from dataclasses import dataclass
 from datetime import date, timedelta
-from decimal import ROUND_DOWN, Decimal, localcontext
+from decimal import Decimal
 from enum import StrEnum
 
 from core.dates import require_date
@@ -61,6 +60,8 @@ from core.rules.entaikin import (
     TOTAL_FLOOR,
     TOTAL_UNIT,
     Segment,
+    months_elapsed,
+    segment_yen,
 )
 from core.rules.rates import DEFAULT_RATE_TABLE, RateTable
 
@@ -146,41 +147,6 @@ def parse_cause(value: object) -> KasankinCause:
             pass
     names = "、".join(c.value for c in KasankinCause)
     raise ValidationError(f"還付の原因が正しくありません（{names} のいずれか）: {value!r}", field="cause")
-
-
-def months_elapsed(day: date, months: int) -> date:
-    """The day *months* months have elapsed, counted from the day after *day*.
-
-    民法140条 (初日不算入) — or the statute's own "翌日から起算して" — makes the
-    day after *day* the first day. 民法143条②: the period ends on the day before
-    the day of the last month that corresponds to the first day; if that month
-    has no such day, on its last day. For ``months=1`` this is
-    :func:`core.rules.entaikin.one_month_elapsed`.
-
-    - 2025-04-10, 3 → first 04-11 → day before 07-11 → **2025-07-10**
-    - 2025-01-31, 1 → first 02-01 → day before 03-01 → **2025-02-28**
-    - 2025-01-30, 1 → first 01-31 → 02-31 does not exist → **2025-02-28**
-    - 2025-11-29, 3 → first 11-30 → 2026-02-30 does not exist → **2026-02-28**
-    """
-    if isinstance(months, bool) or not isinstance(months, int) or months < 1:
-        raise ValidationError("月数は1以上の整数で指定してください", field="months")
-    first = day + _ONE_DAY
-    index = first.year * 12 + first.month - 1 + months
-    year, month = divmod(index, 12)
-    month += 1
-    last_day = calendar.monthrange(year, month)[1]
-    if first.day > last_day:
-        return date(year, month, last_day)
-    return date(year, month, first.day) - _ONE_DAY
-
-
-def _yen(base: int, rate: Decimal, days: int) -> int:
-    """``base × rate% × days / 365`` truncated to the yen (Decimal, ROUND_DOWN)."""
-    with localcontext() as ctx:
-        ctx.prec = 60
-        ctx.rounding = ROUND_DOWN
-        value = Decimal(base) * rate * days / (100 * DAYS_IN_YEAR)
-        return int(value.to_integral_value(rounding=ROUND_DOWN))
 
 
 def _date(value: object, label: str, field: str) -> date:
@@ -307,7 +273,7 @@ def compute_kasankin(
             stop = min(last, date(first.year, 12, 31))
             rate: Decimal = rates.for_year(first.year).refund_interest
             days = (stop - first).days + 1
-            segments.append(Segment(first, stop, days, base, rate, _yen(base, rate, days)))
+            segments.append(Segment(first, stop, days, base, rate, segment_yen(base, rate, days)))
             first = stop + _ONE_DAY
 
     raw_total = sum(s.amount for s in segments)
