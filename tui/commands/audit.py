@@ -8,7 +8,6 @@ from datetime import datetime, timedelta
 
 from core.clock import JST
 from core.config import Config
-from core.dates import DateParseError, parse_date
 from core.security.permissions import Actor
 from core.services.audit import (
     ReviewQuery, archive_audit_log, find_audit_anomalies, review_audit_log, verify_audit_log,
@@ -16,6 +15,7 @@ from core.services.audit import (
 from storage.store import Store
 from tui import compose
 from tui.commands.login import operator_session
+from tui.commands.args import date_arg
 from tui.i18n import _
 
 __all__ = ["register", "parse_when"]
@@ -30,10 +30,7 @@ def parse_when(text: str) -> datetime:
         except ValueError as exc:
             raise argparse.ArgumentTypeError(_("日時として解釈できません")) from exc
         return when if when.tzinfo else when.replace(tzinfo=JST)
-    try:
-        day = parse_date(value)
-    except DateParseError as exc:
-        raise argparse.ArgumentTypeError(str(exc)) from exc
+    day = date_arg(value)
     return datetime(day.year, day.month, day.day, tzinfo=JST)
 
 

@@ -10,10 +10,8 @@ from __future__ import annotations
 import argparse
 import sys
 import tomllib
-from datetime import date
 from pathlib import Path
 
-from core.dates import parse_date
 from core.errors import NozeiError, ValidationError
 from core.security.permissions import Actor
 from core.services.account import collection_statistics
@@ -37,6 +35,7 @@ from storage.files.payments_csv import parse_payments
 from storage.files.transfer_request import render_transfer_request
 from storage.store import Store
 from tui.commands.admin import as_operator
+from tui.commands.args import date_arg
 from tui.i18n import _
 
 __all__ = ["register"]
@@ -53,13 +52,6 @@ def _read(path: Path) -> bytes:
         raise NozeiError(_("ファイルがありません: {name}").format(name=path)) from None
     except IsADirectoryError:
         raise NozeiError(_("フォルダではなくファイルを指定してください: {name}").format(name=path)) from None
-
-
-def _date(text: str) -> date:
-    try:
-        return parse_date(text)
-    except ValueError as exc:
-        raise argparse.ArgumentTypeError(str(exc)) from None
 
 
 def _bad_file(exc: FileFormatError, path: Path) -> None:
@@ -198,7 +190,7 @@ def register(sub: argparse._SubParsersAction[argparse.ArgumentParser]) -> None:
     transfer = sub.add_parser("transfer", help=_("口座振替の請求・結果"))
     t = transfer.add_subparsers(dest="transfer_command", required=True)
     req = t.add_parser("request", help=_("引落日の口座振替請求ファイル（全銀 種別91）を作成する"))
-    req.add_argument("--due", type=_date, required=True, help=_("引落日（納期限）"))
+    req.add_argument("--due", type=date_arg, required=True, help=_("引落日（納期限）"))
     req.add_argument("--out", type=Path, required=True)
     req.set_defaults(handler=as_operator(_transfer_request))
     res = t.add_parser("result", help=_("金融機関の振替結果ファイルを取り込む"))
@@ -207,7 +199,7 @@ def register(sub: argparse._SubParsersAction[argparse.ArgumentParser]) -> None:
     batch = sub.add_parser("batch", help=_("一括処理"))
     b = batch.add_subparsers(dest="batch_command", required=True)
     dun = b.add_parser("dunning", help=_("督促（納期限後20日以内の未納の期別）"))
-    dun.add_argument("--date", type=_date, required=True, help=_("発付日"))
+    dun.add_argument("--date", type=date_arg, required=True, help=_("発付日"))
     dun.set_defaults(handler=as_operator(_dunning))
     report = sub.add_parser("report", help=_("統計"))
     r = report.add_subparsers(dest="report_command", required=True)

@@ -5,8 +5,7 @@ from __future__ import annotations
 import argparse
 from pathlib import Path
 
-from core.dates import parse_date
-from core.domain.refund import METHOD_LABELS, STATE_LABELS, RefundState
+from core.domain.refund import RefundState
 from core.errors import ValidationError
 from core.security.permissions import Actor
 from core.services.auth import AuthTools
@@ -15,16 +14,11 @@ from storage.files.export import write_private
 from storage.files.refund_transfer import render_refund_run
 from storage.store import Store
 from tui.commands.admin import as_operator
+from tui.commands.args import date_arg
 from tui.i18n import _
+from tui.text import REFUND_METHODS, REFUND_STATES
 
 __all__ = ["register"]
-
-
-def _date(text: str):  # type: ignore[no-untyped-def]
-    try:
-        return parse_date(text)
-    except ValueError as exc:
-        raise argparse.ArgumentTypeError(str(exc)) from None
 
 
 def _transfer_file(store: Store, actor: Actor, tools: AuthTools, args: argparse.Namespace) -> None:
@@ -53,7 +47,7 @@ def _list(store: Store, actor: Actor, tools: AuthTools, args: argparse.Namespace
         print(_("該当する還付はありません"))
     for r in refunds:
         print(_("還付 {id}  {state}  {method}  本税等 {a:,}円  加算金 {k:,}円  支払予定 {d}  起案 {who}").format(
-            id=r.id, state=STATE_LABELS[r.state], method=METHOD_LABELS[r.method], a=r.amount, k=r.kasankin,
+            id=r.id, state=_(REFUND_STATES[r.state.value]), method=_(REFUND_METHODS[r.method.value]), a=r.amount, k=r.kasankin,
             d=r.pay_on.isoformat(), who=r.drafted_by))
 
 
@@ -61,7 +55,7 @@ def register(sub: argparse._SubParsersAction[argparse.ArgumentParser]) -> None:
     refund = sub.add_parser("refund", help=_("還付（総合振込ファイル・一覧）"))
     s = refund.add_subparsers(dest="refund_command", required=True)
     tf = s.add_parser("transfer-file", help=_("振込日の決裁済還付の総合振込ファイル（全銀 種別21）を作成し支出済にする"))
-    tf.add_argument("--date", type=_date, required=True, help=_("振込日"))
+    tf.add_argument("--date", type=date_arg, required=True, help=_("振込日"))
     tf.add_argument("--out", type=Path, required=True)
     tf.set_defaults(handler=as_operator(_transfer_file))
     ls = s.add_parser("list", help=_("還付の一覧"))

@@ -15,7 +15,7 @@ from tui.i18n import N_, _
 from tui.screens.base import BusinessScreen
 from tui.screens.confirm import ConfirmScreen
 from tui.text import CAUSE_LABELS, wareki, yen
-from tui.widgets import FieldInput
+from tui.widgets import FieldInput, field_values, focus_next
 
 __all__ = ["OverpaymentsScreen", "DraftScreen", "METHODS"]
 
@@ -73,13 +73,10 @@ class DraftScreen(ModalScreen[dict[str, str] | None]):
                 self.query_one(f"#d-{key}", Input).disabled = not typed
             self.query_one("#d-bank_code" if typed else "#d-pay_on", Input).focus()
             return
-        inputs = [f for f in self.query(FieldInput) if not f.disabled]
-        index = inputs.index(field)
-        if index < len(inputs) - 1:
-            inputs[index + 1].focus()
-        elif self.method is not None:
-            self.dismiss({"method": self.method, **{f.id.removeprefix("d-"): f.value.strip()
-                                                    for f in inputs if f.id and f.id != "d-method"}})
+        if not focus_next(self, field) and self.method is not None:
+            values = field_values(self, "d-")
+            values.pop("method", None)
+            self.dismiss({"method": self.method, **values})
 
     def action_cancel(self) -> None:
         self.dismiss(None)

@@ -16,7 +16,7 @@ from core.services.taxpayer_search import SearchForm, search_taxpayers
 from tui.i18n import _
 from tui.screens.base import BusinessScreen
 from tui.text import safe, wareki
-from tui.widgets import FieldInput
+from tui.widgets import FieldInput, focus_next
 
 __all__ = ["SearchScreen", "PAGE"]
 
@@ -68,11 +68,7 @@ class SearchScreen(BusinessScreen):
         self.query_one("#f-atena_no", Input).focus()
 
     def advance_from(self, field: Input) -> None:
-        inputs = list(self.query(FieldInput))
-        index = inputs.index(field) if field in inputs else -1
-        if 0 <= index < len(inputs) - 1:
-            inputs[index + 1].focus()
-        else:
+        if not focus_next(self, field):
             self.action_search()
 
     def _form(self) -> SearchForm:

@@ -16,7 +16,7 @@ from tui.i18n import N_, _
 from tui.screens.base import BusinessScreen
 from tui.screens.confirm import ConfirmScreen
 from tui.text import CHANNEL_LABELS, wareki, yen
-from tui.widgets import FieldInput
+from tui.widgets import FieldInput, field_values, focus_next
 
 __all__ = ["SuspenseScreen", "ResolveScreen"]
 
@@ -53,12 +53,8 @@ class ResolveScreen(ModalScreen[dict[str, str] | None]):
         self.query(FieldInput).first().focus()
 
     def advance_from(self, field: Input) -> None:
-        inputs = list(self.query(FieldInput))
-        index = inputs.index(field)
-        if index < len(inputs) - 1:
-            inputs[index + 1].focus()
-        else:
-            self.dismiss({f.id.removeprefix("r-"): f.value.strip() for f in inputs if f.id})
+        if not focus_next(self, field):
+            self.dismiss(field_values(self, "r-"))
 
     def action_cancel(self) -> None:
         self.dismiss(None)

@@ -10,7 +10,7 @@ from textual.screen import ModalScreen
 from textual.widgets import Input, Label, Static
 
 from tui.i18n import N_, _
-from tui.widgets import FieldInput
+from tui.widgets import FieldInput, field_values, focus_next
 
 __all__ = ["TransferAccountScreen", "FIELDS"]
 
@@ -43,12 +43,8 @@ class TransferAccountScreen(ModalScreen[dict[str, str] | None]):
         self.query_one("#t-bank_code", Input).focus()
 
     def advance_from(self, field: Input) -> None:
-        inputs = list(self.query(FieldInput))
-        index = inputs.index(field)
-        if index < len(inputs) - 1:
-            inputs[index + 1].focus()
-        else:
-            self.dismiss({f.id.removeprefix("t-"): f.value.strip() for f in inputs if f.id})
+        if not focus_next(self, field):
+            self.dismiss(field_values(self, "t-"))
 
     def action_cancel(self) -> None:
         self.dismiss(None)
