@@ -39,6 +39,7 @@ __all__ = [
     "END_RECORD",
     "EOF",
     "Encoder",
+    "header_record",
     "KIND_LABEL",
     "NEW_CODES",
     "RECORD_LENGTH",
@@ -363,3 +364,30 @@ def parse_records(
     if trailers != 1:
         parsed.trailer = None
     return parsed
+
+
+def header_record(fields: Mapping[str, Field], *, kind_code: str, party: tuple[str, str, str, str],
+                  day: tuple[str, object], bank: tuple[str, str, str, str], account: tuple[str, str]) -> bytes:
+    """The header record both 種別91 and 種別21 share, only its field names differ.
+
+    *party* = (code field, code, name field, name); *day* = (date field, date);
+    *bank* = (bank code, bank name, branch code, branch name); *account* = (type, number).
+    """
+    enc = Encoder(fields, "ヘッダー", "header")
+    code_key, code, name_key, name = party
+    day_key, value = day
+    if not isinstance(value, date):
+        raise enc.fail(day_key, "日付で指定してください")
+    bank_code, bank_name, branch_code, branch_name = bank
+    return pack(fields, {
+        "kind": b"1", "kind_code": kind_code.encode(), "code_division": b"0",
+        code_key: enc.code(code_key, code),
+        name_key: enc.name(name_key, name, required=True),
+        day_key: value.strftime("%m%d").encode(),
+        "bank_code": enc.code("bank_code", bank_code),
+        "bank_name": enc.name("bank_name", bank_name, required=False, truncate=True),
+        "branch_code": enc.code("branch_code", branch_code),
+        "branch_name": enc.name("branch_name", branch_name, required=False, truncate=True),
+        "account_type": enc.choice("account_type", account[0], ACCOUNT_TYPES),
+        "account_number": enc.code("account_number", account[1]),
+    })

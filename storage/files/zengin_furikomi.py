@@ -41,6 +41,7 @@ from storage.files.zengin_fields import (
     NEW_CODES,
     Encoder,
     RecordReader,
+    header_record,
     join_records,
     layout,
     pack,
@@ -165,21 +166,11 @@ def write_furikomi(header: FurikomiHeader, items: Sequence[FurikomiItem]) -> byt
 
 
 def _header_record(header: FurikomiHeader) -> bytes:
-    enc = Encoder(FURIKOMI_HEADER_FIELDS, "ヘッダー", "header")
-    if not isinstance(header.transfer_date, date):
-        raise enc.fail("transfer_date", "日付で指定してください")
-    return pack(FURIKOMI_HEADER_FIELDS, {
-        "kind": b"1", "kind_code": KIND_CODE.encode(), "code_division": b"0",
-        "requester_code": enc.code("requester_code", header.requester_code),
-        "requester_name": enc.name("requester_name", header.requester_name, required=True),
-        "transfer_date": header.transfer_date.strftime("%m%d").encode(),
-        "bank_code": enc.code("bank_code", header.bank_code),
-        "bank_name": enc.name("bank_name", header.bank_name, required=False, truncate=True),
-        "branch_code": enc.code("branch_code", header.branch_code),
-        "branch_name": enc.name("branch_name", header.branch_name, required=False, truncate=True),
-        "account_type": enc.choice("account_type", header.account_type, ACCOUNT_TYPES),
-        "account_number": enc.code("account_number", header.account_number),
-    })
+    return header_record(
+        FURIKOMI_HEADER_FIELDS, kind_code=KIND_CODE,
+        party=("requester_code", header.requester_code, "requester_name", header.requester_name), day=("transfer_date", header.transfer_date),
+        bank=(header.bank_code, header.bank_name, header.branch_code, header.branch_name),
+        account=(header.account_type, header.account_number))
 
 
 def _data_record(item: FurikomiItem, index: int) -> bytes:

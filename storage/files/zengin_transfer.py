@@ -45,6 +45,7 @@ from storage.files.zengin_fields import (
     Encoder,
     Parsed,
     RecordReader,
+    header_record,
     join_records,
     layout,
     pack,
@@ -217,21 +218,11 @@ def write_transfer_request(header: TransferHeader, items: Sequence[TransferItem]
 
 
 def _header_record(header: TransferHeader) -> bytes:
-    enc = Encoder(HEADER_FIELDS, "ヘッダー", "header")
-    if not isinstance(header.debit_date, date):
-        raise enc.fail("debit_date", "日付で指定してください")
-    return pack(HEADER_FIELDS, {
-        "kind": b"1", "kind_code": KIND_CODE.encode(), "code_division": b"0",
-        "consignor_code": enc.code("consignor_code", header.consignor_code),
-        "consignor_name": enc.name("consignor_name", header.consignor_name, required=True),
-        "debit_date": header.debit_date.strftime("%m%d").encode(),
-        "bank_code": enc.code("bank_code", header.bank_code),
-        "bank_name": enc.name("bank_name", header.bank_name, required=False, truncate=True),
-        "branch_code": enc.code("branch_code", header.branch_code),
-        "branch_name": enc.name("branch_name", header.branch_name, required=False, truncate=True),
-        "account_type": enc.choice("account_type", header.account_type, ACCOUNT_TYPES),
-        "account_number": enc.code("account_number", header.account_number),
-    })
+    return header_record(
+        HEADER_FIELDS, kind_code=KIND_CODE,
+        party=("consignor_code", header.consignor_code, "consignor_name", header.consignor_name), day=("debit_date", header.debit_date),
+        bank=(header.bank_code, header.bank_name, header.branch_code, header.branch_name),
+        account=(header.account_type, header.account_number))
 
 
 def _data_record(item: TransferItem, index: int) -> bytes:
