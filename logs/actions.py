@@ -7,6 +7,41 @@ review screens and exports show :data:`ACTIONS` labels next to the raw name.
 from __future__ import annotations
 
 __all__ = [
+    "WRITEOFF_REJECT",
+    "WRITEOFF_APPROVE",
+    "WRITEOFF_PROPOSE",
+    "WRITEOFF_CANDIDATES",
+    "DEFERRAL_CANCEL",
+    "DEFERRAL_GRANT",
+    "SUSPENSION_LIST",
+    "SUSPENSION_CANCEL",
+    "SUSPENSION_REJECT",
+    "SUSPENSION_DECIDE",
+    "SUSPENSION_PROPOSE",
+    "DISPOSITION_LIST",
+    "DISPOSITION_REALISE",
+    "DISPOSITION_RELEASE",
+    "DISPOSITION_REJECT",
+    "DISPOSITION_APPROVE",
+    "DISPOSITION_PROPOSE",
+    "INVESTIGATION_LETTER",
+    "INVESTIGATION_LIST",
+    "INVESTIGATION_ANSWER",
+    "INVESTIGATION_REQUEST",
+    "PLAN_CHECK",
+    "PLAN_CANCEL",
+    "PLAN_CREATE",
+    "CASE_WORKLIST",
+    "CASE_VIEW",
+    "CASE_RECORDS",
+    "CASE_RECORD",
+    "CASE_UNTAG",
+    "CASE_TAG",
+    "CASE_CLOSE",
+    "CASE_UPDATE",
+    "CASE_ASSIGN",
+    "CASE_OPEN_BATCH",
+    "CASE_OPEN",
     "LOGIN_SUCCESS",
     "LOGIN_FAILURE",
     "LOGIN_LOCKOUT",
@@ -68,6 +103,13 @@ __all__ = [
     "OVERPAYMENT_LIST",
     "TRANSFER_ACCOUNTS",
     "SETTINGS_CHANGE",
+    "CASE_SEARCH",
+    "CASE_FILTER_SAVE",
+    "CASE_FILTER_DELETE",
+    "CASE_REMINDERS",
+    "CALLCENTER_EXPORT",
+    "CALLCENTER_IMPORT",
+    "REPORT_DELINQUENCY",
     "ACTIONS",
     "action_label",
 ]
@@ -145,8 +187,89 @@ PAYMENT_QUOTE = "payment.quote"
 OVERPAYMENT_LIST = "overpayment.list"
 TRANSFER_ACCOUNTS = "transfer.accounts"
 
+# 滞納整理
+CASE_OPEN = "case.open"
+CASE_OPEN_BATCH = "case.open_batch"
+CASE_ASSIGN = "case.assign"
+CASE_UPDATE = "case.update"
+CASE_CLOSE = "case.close"
+CASE_TAG = "case.tag"
+CASE_UNTAG = "case.untag"
+CASE_RECORD = "case.record"
+CASE_RECORDS = "case.records"
+CASE_VIEW = "case.view"
+CASE_WORKLIST = "case.worklist"
+PLAN_CREATE = "plan.create"
+PLAN_CANCEL = "plan.cancel"
+PLAN_CHECK = "plan.check"
+INVESTIGATION_REQUEST = "investigation.request"
+INVESTIGATION_ANSWER = "investigation.answer"
+INVESTIGATION_LIST = "investigation.list"
+INVESTIGATION_LETTER = "investigation.letter"
+DISPOSITION_PROPOSE = "disposition.propose"
+DISPOSITION_APPROVE = "disposition.approve"
+DISPOSITION_REJECT = "disposition.reject"
+DISPOSITION_RELEASE = "disposition.release"
+DISPOSITION_REALISE = "disposition.realise"
+DISPOSITION_LIST = "disposition.list"
+SUSPENSION_PROPOSE = "suspension.propose"
+SUSPENSION_DECIDE = "suspension.decide"
+SUSPENSION_REJECT = "suspension.reject"
+SUSPENSION_CANCEL = "suspension.cancel"
+SUSPENSION_LIST = "suspension.list"
+DEFERRAL_GRANT = "deferral.grant"
+DEFERRAL_CANCEL = "deferral.cancel"
+WRITEOFF_CANDIDATES = "writeoff.candidates"
+WRITEOFF_PROPOSE = "writeoff.propose"
+WRITEOFF_APPROVE = "writeoff.approve"
+WRITEOFF_REJECT = "writeoff.reject"
+
+# 催告・催告センター・滞納統計
+CASE_SEARCH = "case.search"
+CASE_FILTER_SAVE = "case.filter_save"
+CASE_FILTER_DELETE = "case.filter_delete"
+CASE_REMINDERS = "case.reminders"
+CALLCENTER_EXPORT = "callcenter.export"
+CALLCENTER_IMPORT = "callcenter.import"
+REPORT_DELINQUENCY = "report.delinquency"
+
 #: action name → Japanese label.
 ACTIONS: dict[str, str] = {
+    CASE_OPEN: "滞納案件の開始",
+    CASE_OPEN_BATCH: "滞納案件の一括開始",
+    CASE_ASSIGN: "滞納案件の担当割当",
+    CASE_UPDATE: "滞納案件の更新",
+    CASE_CLOSE: "滞納案件の完結",
+    CASE_TAG: "付箋の追加",
+    CASE_UNTAG: "付箋の削除",
+    CASE_RECORD: "経過記録の登録",
+    CASE_RECORDS: "経過記録の閲覧",
+    CASE_VIEW: "滞納案件の照会",
+    CASE_WORKLIST: "滞納整理の作業一覧",
+    PLAN_CREATE: "分納誓約の登録",
+    PLAN_CANCEL: "分納誓約の取消",
+    PLAN_CHECK: "分納履行の点検",
+    INVESTIGATION_REQUEST: "財産調査の照会",
+    INVESTIGATION_ANSWER: "財産調査の回答登録",
+    INVESTIGATION_LIST: "財産調査の閲覧",
+    INVESTIGATION_LETTER: "財産調査照会書の作成",
+    DISPOSITION_PROPOSE: "差押・交付要求の起案",
+    DISPOSITION_APPROVE: "差押・交付要求の決裁",
+    DISPOSITION_REJECT: "差押・交付要求の否決",
+    DISPOSITION_RELEASE: "差押・交付要求の解除",
+    DISPOSITION_REALISE: "差押財産の取立・換価",
+    DISPOSITION_LIST: "差押・交付要求の閲覧",
+    SUSPENSION_PROPOSE: "執行停止の起案",
+    SUSPENSION_DECIDE: "執行停止の決定",
+    SUSPENSION_REJECT: "執行停止の否決",
+    SUSPENSION_CANCEL: "執行停止の取消",
+    SUSPENSION_LIST: "執行停止の閲覧",
+    DEFERRAL_GRANT: "猶予の決定",
+    DEFERRAL_CANCEL: "猶予の取消",
+    WRITEOFF_CANDIDATES: "不納欠損候補の抽出",
+    WRITEOFF_PROPOSE: "不納欠損の起案",
+    WRITEOFF_APPROVE: "不納欠損の決裁",
+    WRITEOFF_REJECT: "不納欠損の否決",
     LOGIN_SUCCESS: "ログイン成功",
     LOGIN_FAILURE: "ログイン失敗",
     LOGIN_LOCKOUT: "アカウントロック",
@@ -208,6 +331,13 @@ ACTIONS: dict[str, str] = {
     PAYMENT_QUOTE: "窓口収納の見積",
     OVERPAYMENT_LIST: "過誤納一覧の表示",
     TRANSFER_ACCOUNTS: "口座振替登録の照会",
+    CASE_SEARCH: "滞納案件の検索",
+    CASE_FILTER_SAVE: "検索条件の保存",
+    CASE_FILTER_DELETE: "検索条件の削除",
+    CASE_REMINDERS: "催告の一括記録",
+    CALLCENTER_EXPORT: "催告センター向け対象の作成",
+    CALLCENTER_IMPORT: "催告センター折衝記録の取込",
+    REPORT_DELINQUENCY: "滞納統計の表示",
 }
 
 

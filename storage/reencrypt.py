@@ -18,7 +18,19 @@ from core.ports import AuditEvent
 from core.security.permissions import Actor
 from storage.crypto.context import Crypto
 from storage.crypto.keyring import load_keyring, rotate_field_key
-from storage.schema import ENCRYPTED_COLUMNS, refunds, taxpayer_history, taxpayers, transfer_accounts, users
+from storage.schema import (
+    ENCRYPTED_COLUMNS,
+    case_records,
+    case_tags,
+    dispositions,
+    investigations,
+    refunds,
+    suspensions,
+    taxpayer_history,
+    taxpayers,
+    transfer_accounts,
+    users,
+)
 from storage.store import Store
 
 __all__ = ["rotate", "reencrypt", "pending_rows", "ReencryptReport", "RECORD_IDS", "StoreKeys"]
@@ -28,6 +40,11 @@ TABLES: dict[str, Table] = {
     "taxpayer_history": taxpayer_history,
     "transfer_accounts": transfer_accounts,
     "refunds": refunds,
+    "case_tags": case_tags,
+    "case_records": case_records,
+    "investigations": investigations,
+    "dispositions": dispositions,
+    "suspensions": suspensions,
     "users": users,
 }
 
@@ -37,6 +54,11 @@ RECORD_IDS: dict[str, Callable[[Any], object]] = {
     "taxpayer_history": lambda row: f"{row.taxpayer_id}:{row.version}",
     "transfer_accounts": lambda row: row.id,
     "refunds": lambda row: row.id,
+    "case_tags": lambda row: row.id,
+    "case_records": lambda row: row.id,
+    "investigations": lambda row: row.id,
+    "dispositions": lambda row: row.id,
+    "suspensions": lambda row: row.id,
     "users": lambda row: row.id,
 }
 

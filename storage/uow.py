@@ -14,6 +14,8 @@ from core.ports import AuditSink
 from storage.crypto.context import Crypto
 from storage.repositories.assessments import SqlAssessmentRepository
 from storage.repositories.batches import SqlImportBatchRepository
+from storage.repositories.cases import SqlCaseRepository
+from storage.repositories.dispositions import SqlDispositionRepository
 from storage.repositories.identity import SqlIdentityRepository
 from storage.repositories.ledger import SqlLedgerRepository
 from storage.repositories.payments import SqlPaymentRepository
@@ -35,6 +37,8 @@ class SqlUnitOfWork:
     batches: SqlImportBatchRepository
     transfers: SqlTransferRepository
     refunds: SqlRefundRepository
+    cases: SqlCaseRepository
+    dispositions: SqlDispositionRepository
     settings: SqlSettingsRepository
     identity: SqlIdentityRepository
     audit: AuditSink
@@ -75,6 +79,8 @@ class SqlUnitOfWork:
         self.batches = SqlImportBatchRepository(self._conn, self._operator)
         self.transfers = SqlTransferRepository(self._conn, self._crypto, self._operator)
         self.refunds = SqlRefundRepository(self._conn, self._crypto, self._operator)
+        self.cases = SqlCaseRepository(self._conn, self._crypto, self._operator)
+        self.dispositions = SqlDispositionRepository(self._conn, self._crypto, self._operator)
         self.settings = SqlSettingsRepository(self._conn)
         self.identity = SqlIdentityRepository(self._conn, self._crypto)
         self.audit = self._audit_factory(self._conn)

@@ -76,6 +76,8 @@ class DeferralTerm:
     kind: str
     start_on: date
     end_on: date
+    reduction: str = "none"  # 15条の9: 延滞金 for the term exempted none | half | full
+    id: int | None = None
 
     def covers(self, day: date) -> bool:
         return self.start_on <= day <= self.end_on

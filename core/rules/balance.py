@@ -15,7 +15,11 @@ the same date as the original, so the pair nets to nothing). From those,
   has been paid to 延滞金 is deducted; an excess paid earlier is not owed back.
 - 督促手数料: assessed fee − Σ fee entries.
 
-Exempt days (15条の9① 執行停止, 減免 decisions) are passed in as date ranges.
+Exempt days (15条の9① 執行停止, a 猶予 with full exemption, 減免 decisions) are
+passed in as date ranges. A 猶予 whose 延滞金 is reduced by half (15条の9①:
+"二分の一に相当する金額") passes its term as a half exemption: the charge is the
+unreduced one less half of what the term contributed (before the 100 円
+truncation of 20条の4の2⑤, which applies to the result).
 """
 
 from __future__ import annotations
@@ -25,7 +29,8 @@ from dataclasses import dataclass
 from datetime import date
 
 from core.domain.payment import Component
-from core.rules.entaikin import EntaikinResult, compute_entaikin
+from core.money import truncate_to
+from core.rules.entaikin import TOTAL_FLOOR, TOTAL_UNIT, EntaikinResult, compute_entaikin
 from core.rules.rates import DEFAULT_RATE_TABLE, RateTable
 
 __all__ = ["Entry", "PeriodBalance", "period_balance", "honzei_paid_on"]
@@ -98,11 +103,12 @@ def _completed_on(assessed: int, paid: dict[date, int]) -> date | None:
 
 
 def _entaikin(assessed: int, due: date, as_of: date, paid: dict[date, int], completed: date | None,
-              exemptions: Sequence[tuple[date, date]], rates: RateTable) -> EntaikinResult | None:
+              exemptions: Sequence[tuple[date, date]], rates: RateTable,
+              half: Sequence[tuple[date, date]] = ()) -> int:
     unpaid_at_due = assessed - sum(y for d, y in paid.items() if d <= due)
     until = completed if completed is not None else as_of
     if unpaid_at_due <= 0 or until <= due:
-        return None
+        return 0
     later: list[tuple[date, int]] = []
     room = unpaid_at_due
     for day, yen in paid.items():
@@ -110,8 +116,15 @@ def _entaikin(assessed: int, due: date, as_of: date, paid: dict[date, int], comp
         if due < day <= until and take > 0:
             later.append((day, take))
             room -= take
-    return compute_entaikin(amount=unpaid_at_due, due=due, until=until, payments=later,
+    full = compute_entaikin(amount=unpaid_at_due, due=due, until=until, payments=later,
                             exemptions=exemptions, rates=rates)
+    if not half:
+        return full.total
+    reduced: EntaikinResult = compute_entaikin(amount=unpaid_at_due, due=due, until=until, payments=later,
+                                               exemptions=[*exemptions, *half], rates=rates)
+    raw = full.raw_total - (full.raw_total - reduced.raw_total) // 2
+    total = truncate_to(raw, TOTAL_UNIT)
+    return total if total >= TOTAL_FLOOR else 0
 
 
 def period_balance(
@@ -122,6 +135,7 @@ def period_balance(
     entries: Iterable[Entry],
     as_of: date,
     exemptions: Sequence[tuple[date, date]] = (),
+    half_exemptions: Sequence[tuple[date, date]] = (),
     rates: RateTable = DEFAULT_RATE_TABLE,
     count_later: bool = False,
 ) -> PeriodBalance:
@@ -140,8 +154,7 @@ def period_balance(
     honzei_paid = sums[Component.HONZEI]
     paid = honzei_paid_on(entries)
     completed = _completed_on(assessed, paid)
-    result = _entaikin(assessed, due, as_of, paid, completed, exemptions, rates)
-    charge = result.total if result is not None else 0
+    charge = _entaikin(assessed, due, as_of, paid, completed, exemptions, rates, half_exemptions)
     entaikin_paid = sums[Component.ENTAIKIN]
     fee_paid = sums[Component.DUNNING_FEE]
     return PeriodBalance(

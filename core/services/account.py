@@ -7,19 +7,20 @@ Per period: 調定, 収納, 未納, 延滞金 as of the date, 督促, 時効完�
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import date
 
-from core.domain.assessment import TAX_NAMES, TaxCode
+from core.domain.assessment import TAX_NAMES, Assessment, TaxCode
 from core.domain.ledger import OverpaymentItem
 from core.errors import NotFound, ValidationError
 from core.ports import AuditEvent, UnitOfWork
 from core.rules.prescription import warn
 from core.security.permissions import Actor, Permission
-from core.services.ledger import load_policy, period_views, prescription_events
+from core.services.ledger import load_policy, period_views
 from core.services.registry import service
 
-__all__ = ["PeriodLine", "PaymentLine", "TaxpayerAccount", "taxpayer_account", "StatisticsRow",
+__all__ = ["PeriodLine", "PaymentLine", "TaxpayerAccount", "taxpayer_account", "StatisticsRow", "period_lines",
            "Statistics", "collection_statistics", "fiscal_year_of"]
 
 
@@ -48,6 +49,9 @@ class PeriodLine:
     prescription_near: bool
     deferred: bool
     transfer_failed: bool
+    suspended: bool = False  # 執行停止中
+    extinction: str | None = None  # prescription | suspension_3y | immediate
+    written_off: int = 0  # 不納欠損済
 
     @property
     def total_due(self) -> int:
@@ -89,6 +93,29 @@ class TaxpayerAccount:
         return sum(p.total_due for p in self.periods)
 
 
+def period_lines(uow: UnitOfWork, assessments: Sequence[Assessment], as_of: date) -> list[PeriodLine]:
+    """Inside the caller's unit of work: one line per period with its balance on *as_of*."""
+    policy = load_policy(uow)
+    views = period_views(uow, assessments, as_of, policy)
+    ids = [a.id for a in assessments if a.id is not None]
+    failed = uow.ledger.transfer_failures(ids)  # type: ignore[attr-defined]
+    lines = []
+    for v in views:
+        a, b = v.assessment, v.balance
+        assert a.id is not None
+        near = (b.total_due > 0 and not v.extinct
+                and warn(a.statutory_due_date, v.events, as_of, policy.prescription_warn_months)
+                if v.prescription_on is not None else False)
+        lines.append(PeriodLine(
+            a.id, a.notice_no, a.fiscal_year, a.tax_code.value, TAX_NAMES[a.tax_code], a.period, a.due_date,
+            a.statutory_due_date, a.status.value, b.assessed, b.honzei_paid, b.honzei_due, b.entaikin,
+            b.entaikin_due, b.entaikin_fixed, b.fee_due,
+            v.dunning.issued_on if v.dunning else None, v.dunning.designated_on if v.dunning else None,
+            v.prescription_on, v.prescribed, near, v.deferred, a.id in failed and b.honzei_due > 0,
+            v.suspended, v.extinction, v.written_off))
+    return lines
+
+
 @service(Permission.TAXPAYER_VIEW)
 def taxpayer_account(uow: UnitOfWork, actor: Actor, taxpayer_id: int, *, as_of: date) -> TaxpayerAccount:
     """Every period of the taxpayer with its balance on *as_of* (audited as a view)."""
@@ -98,25 +125,7 @@ def taxpayer_account(uow: UnitOfWork, actor: Actor, taxpayer_id: int, *, as_of: 
             raise NotFound("宛名が見つかりません")
         uow.audit.record(actor, AuditEvent(action="taxpayer.account", target_type="taxpayer",
                                            target_ref=taxpayer.atena_no))
-        policy = load_policy(uow)
-        assessments = uow.assessments.for_taxpayer(taxpayer_id)
-        views = period_views(uow, assessments, as_of, policy)
-        ids = [a.id for a in assessments if a.id is not None]
-        failed = uow.ledger.transfer_failures(ids)  # type: ignore[attr-defined]
-        entries = uow.ledger.entries(ids)  # type: ignore[attr-defined]
-        lines = []
-        for v in views:
-            a, b = v.assessment, v.balance
-            assert a.id is not None
-            near = (b.total_due > 0 and warn(a.statutory_due_date, prescription_events(
-                a, entries.get(a.id, []), v.dunning, []), as_of, policy.prescription_warn_months)
-                if v.prescription_on is not None else False)
-            lines.append(PeriodLine(
-                a.id, a.notice_no, a.fiscal_year, a.tax_code.value, TAX_NAMES[a.tax_code], a.period, a.due_date,
-                a.statutory_due_date, a.status.value, b.assessed, b.honzei_paid, b.honzei_due, b.entaikin,
-                b.entaikin_due, b.entaikin_fixed, b.fee_due,
-                v.dunning.issued_on if v.dunning else None, v.dunning.designated_on if v.dunning else None,
-                v.prescription_on, v.prescribed, near, v.deferred, a.id in failed and b.honzei_due > 0))
+        lines = period_lines(uow, uow.assessments.for_taxpayer(taxpayer_id), as_of)
         lines.sort(key=lambda p: (-p.fiscal_year, p.tax_code, p.period))
         reversed_ids = {p.reverses_id for p in uow.payments.for_taxpayer(taxpayer_id)  # type: ignore[attr-defined]
                         if p.reverses_id is not None}

@@ -85,7 +85,7 @@ def plan_appropriation(uow: UnitOfWork, item: OverpaymentItem, on: date, policy:
     """What the overpayment's remainder must pay, as of *on* (debts due by then)."""
     debts = [a for a in uow.assessments.for_taxpayer(item.taxpayer_id) if a.due_date <= on]
     views = [v for v in period_views(uow, debts, on, policy, count_later=True)
-             if v.balance.total_due > 0 and not v.prescribed]
+             if v.balance.total_due > 0 and not v.extinct]
     views.sort(key=lambda v: (v.assessment.statutory_due_date, v.assessment.due_date, v.assessment.id or 0))
     remaining = item.remaining
     lines: list[AppropriationLine] = []

@@ -92,8 +92,9 @@ def _quote(uow: UnitOfWork, taxpayer_id: int, assessment_ids: Sequence[int], on:
     lines = []
     for v in views:
         a, b = v.assessment, v.balance
-        if v.prescribed:
-            raise ConflictError(f"{a.fiscal_year}年度 {TAX_NAMES[a.tax_code]} 第{a.period}期は時効が完成しており、収納できません")
+        if v.extinct:
+            raise ConflictError(f"{a.fiscal_year}年度 {TAX_NAMES[a.tax_code]} 第{a.period}期は"
+                                f"{'時効が完成' if v.prescribed else '納付義務が消滅（執行停止）'}しており、収納できません")
         assert a.id is not None
         lines.append(QuoteLine(a.id, a.notice_no, a.fiscal_year, a.tax_code.value, TAX_NAMES[a.tax_code], a.period,
                                a.due_date, b.honzei_due, b.entaikin_due, b.fee_due, b.entaikin_fixed))

@@ -76,7 +76,7 @@ def run_dunning(uow: UnitOfWork, actor: Actor, *, on: date) -> DunningRun:
                 skipped["deferred"] += 1
             elif view.balance.honzei_due == 0:
                 skipped["paid"] += 1
-            elif view.prescribed:
+            elif view.extinct:
                 skipped["prescribed"] += 1
             else:
                 uow.ledger.add_dunning(DunningRecord(  # type: ignore[attr-defined]
@@ -88,7 +88,7 @@ def run_dunning(uow: UnitOfWork, actor: Actor, *, on: date) -> DunningRun:
                 fee += policy.dunning_fee
                 public_count += 1 if public else 0
         missed = sum(1 for v in period_views(uow, uow.ledger.undunned_before(first), on, policy)  # type: ignore[attr-defined]
-                     if v.balance.honzei_due > 0 and not v.prescribed)
+                     if v.balance.honzei_due > 0 and not v.extinct)
         run = DunningRun(on=on, designated_on=designated, issued=len(issued), honzei_total=honzei, fee_total=fee,
                          public_notice=public_count, skipped=dict(skipped), missed=missed,
                          assessment_ids=tuple(issued))

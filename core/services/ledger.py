@@ -8,7 +8,7 @@ from __future__ import annotations
 
 from collections.abc import Sequence
 from dataclasses import dataclass
-from datetime import date
+from datetime import date, timedelta
 from typing import Any
 
 from core.domain.assessment import Assessment, AssessmentStatus
@@ -17,7 +17,8 @@ from core.domain.payment import Component
 from core.errors import ValidationError
 from core.rules.allocation import DEFAULT_POLICY, AllocationPolicy, Due
 from core.rules.balance import Entry, PeriodBalance, period_balance
-from core.rules.prescription import Acknowledgement, Deferral, Dunning, Event, prescription_date
+from core.rules.prescription import Acknowledgement, Deferral, Dunning, Event, Seizure, prescription_date
+from core.rules.suspension import exempt_span, extinguished_from
 from core.rules.rates import RateTable
 from core.services.rates import load_rate_table
 
@@ -99,18 +100,85 @@ def prescription_events(assessment: Assessment, entries: Sequence[Entry], dunnin
 
 @dataclass(frozen=True, slots=True)
 class PeriodView:
-    """A period with its balance, 督促 and projected 時効完成日."""
+    """A period with its balance, 督促, projected 時効完成日 and any extinction."""
 
     assessment: Assessment
     balance: PeriodBalance
     dunning: DunningRecord | None
     prescription_on: date | None  # None: suspended by a 差押 in force, or nothing owed
     deferred: bool
+    suspended: bool = False  # 執行停止 in force on as_of
+    extinguished_on: date | None = None  # 15条の7④⑤: first day the obligation no longer exists
+    written_off: int = 0  # 不納欠損 approved (all components)
+    extinction_kind: str | None = None  # suspension_3y | immediate, when extinguished_on is set
+    events: tuple[Event, ...] = ()  # the prescription events the 時効完成日 was computed from
 
     @property
     def prescribed(self) -> bool:
         return (self.prescription_on is not None and self.balance.total_due > 0
                 and self.balance.as_of > self.prescription_on)
+
+    @property
+    def extinct(self) -> bool:
+        """Nothing can be collected any more: 時効完成 (18条) or 15条の7④⑤."""
+        return self.prescribed or (self.extinguished_on is not None and self.balance.as_of >= self.extinguished_on)
+
+    @property
+    def extinction(self) -> str | None:
+        """Why it is extinct: prescription | suspension_3y | immediate (the earliest cause)."""
+        causes: list[tuple[date, str]] = []
+        if self.prescribed and self.prescription_on is not None:
+            causes.append((self.prescription_on + timedelta(days=1), "prescription"))
+        if self.extinguished_on is not None and self.balance.as_of >= self.extinguished_on:
+            causes.append((self.extinguished_on, self.extinction_kind or "suspension_3y"))
+        return min(causes)[1] if causes else None
+
+    @property
+    def extinct_since(self) -> date | None:
+        days = []
+        if self.prescribed and self.prescription_on is not None:
+            days.append(self.prescription_on + timedelta(days=1))
+        if self.extinguished_on is not None and self.balance.as_of >= self.extinguished_on:
+            days.append(self.extinguished_on)
+        return min(days) if days else None
+
+
+@dataclass(frozen=True, slots=True)
+class _Facts:
+    """What the 滞納整理 records add to each period (by assessment id)."""
+
+    exempt: dict[int, list[tuple[date, date]]]
+    events: dict[int, list[Event]]
+    suspended: dict[int, bool]
+    extinguished: dict[int, tuple[date, str]]
+    written_off: dict[int, int]
+
+
+def _delinquency_facts(uow: Any, ids: Sequence[int], as_of: date) -> _Facts:
+    exempt: dict[int, list[tuple[date, date]]] = {}
+    events: dict[int, list[Event]] = {}
+    suspended: dict[int, bool] = {}
+    extinguished: dict[int, tuple[date, str]] = {}
+    repo = uow.dispositions
+    for s in repo.suspensions(assessment_ids=ids, states=("in_force", "cancelled", "extinguished")):
+        assert s.decided_on is not None
+        span = exempt_span(s.decided_on, s.cancelled_on)
+        gone = extinguished_from(s.decided_on, immediate=s.immediate, cancelled_on=s.cancelled_on)
+        for aid in s.assessment_ids:
+            if span is not None:
+                exempt.setdefault(aid, []).append(span)
+            if span is not None and span[0] <= as_of <= span[1]:
+                suspended[aid] = True
+            if gone is not None and (aid not in extinguished or gone < extinguished[aid][0]):
+                extinguished[aid] = (gone, "immediate" if s.immediate else "suspension_3y")
+    for d in repo.dispositions(assessment_ids=ids, states=("in_force", "collected", "realised", "released")):
+        for aid in d.assessment_ids:  # 差押・交付要求: completion suspended, renewed at the end
+            events.setdefault(aid, []).append(Seizure(d.start_on, d.ended_on))
+    for plan in repo.plans(assessment_ids=ids):
+        for aid in plan.assessment_ids:  # 分納誓約書 = 承認 (民法152条①)
+            events.setdefault(aid, []).append(Acknowledgement(plan.pledged_on))
+    written = {aid: sum(parts.values()) for aid, parts in repo.written_off(ids).items()}
+    return _Facts(exempt, events, suspended, extinguished, written)
 
 
 def period_views(uow: Any, periods: Sequence[Assessment], as_of: date, policy: CollectionPolicy, *,
@@ -119,25 +187,32 @@ def period_views(uow: Any, periods: Sequence[Assessment], as_of: date, policy: C
     entries = uow.ledger.entries(ids)
     dunnings = uow.ledger.dunnings(ids)
     deferrals = uow.ledger.deferrals(ids)
+    facts = _delinquency_facts(uow, ids, as_of)
     views: list[PeriodView] = []
     for a in periods:
         assert a.id is not None
         mine = entries.get(a.id, [])
-        assessed = a.assessed_amount if a.status is AssessmentStatus.ACTIVE else 0
-        balance = period_balance(assessed=assessed, due=a.due_date, fee=a.dunning_fee, entries=mine,
-                                 as_of=as_of, rates=policy.rates, count_later=count_later)
         terms = deferrals.get(a.id, [])
+        assessed = a.assessed_amount if a.status is AssessmentStatus.ACTIVE else 0
+        exempt = facts.exempt.get(a.id, []) + [(t.start_on, t.end_on) for t in terms if t.reduction == "full"]
+        half = [(t.start_on, t.end_on) for t in terms if t.reduction == "half"]
+        balance = period_balance(assessed=assessed, due=a.due_date, fee=a.dunning_fee, entries=mine,
+                                 as_of=as_of, rates=policy.rates, count_later=count_later,
+                                 exemptions=exempt, half_exemptions=half)
         owed = balance.total_due > 0
-        completion = (prescription_date(a.statutory_due_date,
-                                        prescription_events(a, mine, dunnings.get(a.id), terms), as_of=as_of)
-                      if owed else None)
-        views.append(PeriodView(a, balance, dunnings.get(a.id), completion,
-                                any(t.covers(as_of) for t in terms)))
+        events = prescription_events(a, mine, dunnings.get(a.id), terms) + facts.events.get(a.id, [])
+        completion = prescription_date(a.statutory_due_date, events, as_of=as_of) if owed else None
+        gone = facts.extinguished.get(a.id)
+        views.append(PeriodView(a, balance, dunnings.get(a.id), completion, any(t.covers(as_of) for t in terms),
+                                suspended=facts.suspended.get(a.id, False),
+                                extinguished_on=gone[0] if gone else None,
+                                written_off=facts.written_off.get(a.id, 0),
+                                extinction_kind=gone[1] if gone else None, events=tuple(events)))
     return views
 
 
 def due_of(view: PeriodView) -> Due:
     a = view.assessment
     assert a.id is not None
-    outstanding = view.balance.outstanding if not view.prescribed else {c: 0 for c in Component}
+    outstanding = view.balance.outstanding if not view.extinct else {c: 0 for c in Component}
     return Due(a.id, a.statutory_due_date, a.due_date, outstanding)

@@ -52,7 +52,7 @@ def _plan(amount: int, views: Sequence[PeriodView], policy: CollectionPolicy) ->
 def _excess_cause(views: Sequence[PeriodView], plan: AllocationPlan) -> OverpaymentCause:
     if plan.allocated > 0:
         return OverpaymentCause.KANO  # 過納: more than was owed
-    if any(v.assessment.status is not AssessmentStatus.ACTIVE or v.prescribed for v in views):
+    if any(v.assessment.status is not AssessmentStatus.ACTIVE or v.extinct for v in views):
         return OverpaymentCause.GONO  # 誤納: nothing could be owed (取消, 時効)
     return OverpaymentCause.DOUBLE_PAYMENT  # 二重納付: the period was already paid
 
@@ -88,7 +88,7 @@ def apply_to_periods(uow: Any, payment_id: int, payment: Payment, periods: Seque
 
 
 def post_payment(uow: Any, payment: Payment, policy: CollectionPolicy, *, batch_id: str | None = None,
-                 periods: Sequence[Assessment] | None = None) -> Posting:
+                 periods: Sequence[Assessment] | None = None, allow_suspense: bool = True) -> Posting:
     """Store *payment* and apply it: to its notice's period(s), or to *periods* given
     by the caller (窓口: the periods the clerk picked, oldest first). A payment that
     matches nothing goes to 未消込 whole."""
@@ -107,7 +107,7 @@ def post_payment(uow: Any, payment: Payment, policy: CollectionPolicy, *, batch_
         raise ValidationError("異なる納税者の期別に1件の収納を充てることはできません", field="periods")
     stored = replace(payment, taxpayer_id=targets[0].taxpayer_id)
     payment_id = uow.payments.add(stored, batch_id=batch_id)
-    return apply_to_periods(uow, payment_id, stored, targets, policy)
+    return apply_to_periods(uow, payment_id, stored, targets, policy, allow_suspense=allow_suspense)
 
 
 def reverse_payment(uow: Any, payment_id: int, *, source_key: str, on: date) -> int:

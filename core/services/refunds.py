@@ -29,7 +29,7 @@ from core.services.appropriation import kasankin_of, plan_appropriation
 from core.services.export import check_export
 from core.services.ledger import load_policy
 from core.services.transfer import CONSIGNOR_KEY
-from core.services.registry import record_denial, service
+from core.services.registry import refuse_own, service
 from core.text.kana import to_bank_halfwidth_kana
 
 __all__ = ["Account", "draft_refund", "approve_refund", "return_refund", "amend_refund", "cancel_refund",
@@ -153,9 +153,7 @@ def approve_refund(uow: UnitOfWork, actor: Actor, refund_id: int, *, on: date) -
     """決裁 on *on* (the 支出決定日): the 還付加算金 is computed to that day."""
     with uow:
         maker = uow.refunds.refund(refund_id).drafted_by  # type: ignore[attr-defined]
-    if maker == actor.user_id:  # refused and audited before anything is touched
-        record_denial(uow, actor, "refund.approve (maker-checker)", "core.services.refunds.approve_refund")
-        require_other_checker(actor, Permission.REFUND_APPROVE, maker=maker)
+    refuse_own(uow, actor, Permission.REFUND_APPROVE, maker=maker, name="core.services.refunds.approve_refund")
     with uow:
         refund = _load(uow, refund_id, RefundState.DRAFTED)
         require_other_checker(actor, Permission.REFUND_APPROVE, maker=refund.drafted_by)

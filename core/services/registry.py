@@ -14,9 +14,9 @@ from typing import Any, Concatenate, ParamSpec, TypeVar
 
 from core.errors import PermissionDenied
 from core.ports import AuditEvent, UnitOfWork
-from core.security.permissions import Actor, Permission
+from core.security.permissions import Actor, Permission, require_other_checker
 
-__all__ = ["ServiceInfo", "SERVICES", "service", "record_denial"]
+__all__ = ["ServiceInfo", "SERVICES", "service", "record_denial", "refuse_own"]
 
 P = ParamSpec("P")
 R = TypeVar("R")
@@ -40,6 +40,14 @@ def record_denial(uow: UnitOfWork, actor: Actor, permission: str, name: str) -> 
                        details={"permission": permission, "service": name}),
         )
         uow.commit()
+
+
+def refuse_own(uow: UnitOfWork, actor: Actor, permission: Permission, *, maker: str, name: str) -> None:
+    """Maker–checker, before anything is touched (call outside a unit of work): a
+    decision on one's own proposal is audited as a denial and refused."""
+    if maker == actor.user_id:
+        record_denial(uow, actor, f"{permission} (maker-checker)", name)
+        require_other_checker(actor, permission, maker=maker)
 
 
 def service(

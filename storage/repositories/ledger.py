@@ -252,7 +252,7 @@ class SqlLedgerRepository:
             for r in self._conn.execute(select(deferrals).where(
                     and_(deferrals.c.assessment_id.in_(chunk), deferrals.c.status == "active"))):
                 out.setdefault(int(r.assessment_id), []).append(
-                    DeferralTerm(int(r.assessment_id), r.kind, r.start_on, r.end_on))
+                    DeferralTerm(int(r.assessment_id), r.kind, r.start_on, r.end_on, r.reduction, int(r.id)))
         return out
 
     def dunning_candidates(self, first_due: date, last_due: date) -> list[tuple[Assessment, bool, bool]]:
@@ -271,9 +271,7 @@ class SqlLedgerRepository:
 
     def undunned_before(self, day: date) -> list[Assessment]:
         """Active periods due before *day* with 本税 still unpaid and no 督促 (督促漏れ candidates)."""
-        paid = (select(allocations.c.assessment_id, func.sum(allocations.c.amount).label("paid"))
-                .where(allocations.c.component == Component.HONZEI.value)
-                .group_by(allocations.c.assessment_id).subquery())
+        paid = self._honzei_paid()
         query = (select(assessments)
                  .outerjoin(dunnings, dunnings.c.assessment_id == assessments.c.id)
                  .outerjoin(paid, paid.c.assessment_id == assessments.c.id)
@@ -281,6 +279,46 @@ class SqlLedgerRepository:
                         func.coalesce(paid.c.paid, 0) < assessments.c.assessed_amount)
                  .order_by(assessments.c.due_date, assessments.c.id))
         return [row_to_assessment(r) for r in self._conn.execute(query)]
+
+    def _honzei_paid(self) -> Any:
+        return (select(allocations.c.assessment_id, func.sum(allocations.c.amount).label("paid"))
+                .where(allocations.c.component == Component.HONZEI.value)
+                .group_by(allocations.c.assessment_id).subquery())
+
+    def dunned_unpaid(self, designated_by: date) -> list[Assessment]:
+        """Active periods whose 督促's 指定期限 is on or before *designated_by* and whose
+        本税 is still unpaid (candidates for a 滞納案件)."""
+        paid = self._honzei_paid()
+        query = (select(assessments)
+                 .join(dunnings, dunnings.c.assessment_id == assessments.c.id)
+                 .outerjoin(paid, paid.c.assessment_id == assessments.c.id)
+                 .where(dunnings.c.designated_on <= designated_by, assessments.c.status == "active",
+                        func.coalesce(paid.c.paid, 0) < assessments.c.assessed_amount)
+                 .order_by(assessments.c.taxpayer_id, assessments.c.id))
+        return [row_to_assessment(r) for r in self._conn.execute(query)]
+
+    def unpaid_periods(self, taxpayer_ids: Sequence[int] | None = None) -> list[Assessment]:
+        """Active periods with 本税 unpaid (of *taxpayer_ids*, or all)."""
+        paid = self._honzei_paid()
+        query = (select(assessments).outerjoin(paid, paid.c.assessment_id == assessments.c.id)
+                 .where(assessments.c.status == "active",
+                        func.coalesce(paid.c.paid, 0) < assessments.c.assessed_amount))
+        if taxpayer_ids is None:
+            return [row_to_assessment(r) for r in self._conn.execute(query.order_by(assessments.c.id))]
+        out: list[Assessment] = []
+        for chunk in _chunks(list(taxpayer_ids)):
+            out += [row_to_assessment(r) for r in self._conn.execute(
+                query.where(assessments.c.taxpayer_id.in_(chunk)).order_by(assessments.c.id))]
+        return out
+
+    def periods_of_taxpayers(self, taxpayer_ids: Sequence[int]) -> list[Assessment]:
+        """Every active period of *taxpayer_ids*."""
+        out: list[Assessment] = []
+        for chunk in _chunks(list(taxpayer_ids)):
+            out += [row_to_assessment(r) for r in self._conn.execute(
+                select(assessments).where(assessments.c.taxpayer_id.in_(chunk), assessments.c.status == "active")
+                .order_by(assessments.c.id))]
+        return out
 
     def statistics(self, start: date, end: date) -> list[tuple[int, str, int, int, int]]:
         """(年度, 税目, Σ 調定額, Σ 本税 received before *start*, Σ 本税 received in

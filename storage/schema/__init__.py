@@ -24,6 +24,22 @@ from storage.schema.collection import (
     transfer_accounts,
 )
 from storage.schema.refunds import appropriations, refunds
+from storage.schema.delinquency import (
+    case_records,
+    case_tags,
+    cases,
+    disposition_periods,
+    dispositions,
+    investigations,
+    plan_instalments,
+    plan_periods,
+    plans,
+    saved_filters,
+    suspension_periods,
+    suspensions,
+    writeoff_runs,
+    writeoffs,
+)
 from storage.schema.ledger import deferrals, dunnings, import_batches, transfer_items, transfer_runs
 from storage.schema.identity import (
     password_history,
@@ -58,6 +74,20 @@ __all__ = [
     "transfer_items",
     "appropriations",
     "refunds",
+    "cases",
+    "case_tags",
+    "case_records",
+    "plans",
+    "plan_periods",
+    "plan_instalments",
+    "investigations",
+    "dispositions",
+    "disposition_periods",
+    "suspensions",
+    "suspension_periods",
+    "writeoff_runs",
+    "writeoffs",
+    "saved_filters",
     "audit_events",
     "audit_head",
     "audit_checkpoints",
@@ -90,6 +120,11 @@ ENCRYPTED_COLUMNS: dict[str, tuple[str, ...]] = {
     "taxpayer_history": ("snapshot_ct",),
     "transfer_accounts": ("account_no_ct", "holder_kana_ct"),
     "refunds": ("account_no_ct", "holder_kana_ct", "payee_ct", "cancel_reason_ct"),
+    "case_tags": ("text_ct",),
+    "case_records": ("content_ct",),
+    "investigations": ("institution_ct", "result_ct"),
+    "dispositions": ("property_ct",),
+    "suspensions": ("reason_ct",),
     "users": ("otp_secret_ct",),
 }
 

@@ -57,7 +57,11 @@ deferrals = Table(
     Column("status", String(10), nullable=False),  # active | cancelled
     Column("decided_by", String(64), nullable=False),
     Column("created_at", Ts, nullable=False),
+    Column("case_id", Id, ForeignKey("cases.id")),
+    # 15条の9: the 延滞金 for the term is exempted in full, by half, or not at all
+    Column("reduction", String(4), nullable=False, server_default="none"),
     CheckConstraint("kind in ('choshu', 'kanka')", name="kind_known"),
+    CheckConstraint("reduction in ('none', 'half', 'full')", name="reduction_known"),
     CheckConstraint("status in ('active', 'cancelled')", name="status_known"),
     CheckConstraint("end_on >= start_on", name="term_ordered"),
     Index("ix_deferrals_assessment_id", "assessment_id"),

@@ -3,11 +3,12 @@
 from __future__ import annotations
 
 from dataclasses import replace
-from datetime import UTC, datetime
+from datetime import UTC, date, datetime
 
 import pytest
 from sqlalchemy import func, select
 
+from core.domain.delinquency import PropertyKind, RecordKind
 from core.security.permissions import Actor, Permission
 from core.services.taxpayer_search import SearchForm, search_taxpayers
 from storage.crypto.fields import ciphertext_version
@@ -62,13 +63,20 @@ class TestRotation:
         with store.uow() as uow:
             uow.identity.add_user("clerk01", "収納　花子", "x", "JBSWY3DPEHPK3PXP", must_change=False,
                                   now=datetime.now(UTC))
+            case_id = uow.cases.open_case(ids[0], on=date(2026, 1, 5), reason="manual")
+            uow.cases.add_record(case_id, RecordKind.PHONE, datetime.now(UTC), content="本人と電話、来月から分納希望")
+            uow.cases.add_tag(case_id, "red", "要注意", None)
+            inv = uow.dispositions.add_investigation(case_id, PropertyKind.DEPOSIT, "みなと銀行", date(2026, 1, 6))
+            uow.dispositions.answer_investigation(inv, answered_on=date(2026, 1, 9), result="found",
+                                                  finding="普通預金あり", value=1)
             uow.commit()
             before = {i: uow.taxpayers.get(i) for i in ids}
             history_before = {i: uow.taxpayers.history(i) for i in ids}
         rotate(store, ADMIN)
         report = reencrypt(store, ADMIN, batch_size=5)
         assert report.rows == {"taxpayers": 12, "taxpayer_history": 12, "transfer_accounts": 0, "refunds": 0,
-                               "users": 1}
+                               "case_tags": 1, "case_records": 1, "investigations": 1, "dispositions": 0,
+                               "suspensions": 0, "users": 1}
         assert report.remaining == 0 and _versions(store) == {2}
         store.close()
         reopened = open_store(store.config, audit_factory=AuditWriter)
@@ -78,6 +86,9 @@ class TestRotation:
                 assert clerk is not None and clerk.otp_secret == "JBSWY3DPEHPK3PXP"
                 assert {i: uow.taxpayers.get(i) for i in ids} == before
                 assert {i: uow.taxpayers.history(i) for i in ids} == history_before
+                assert uow.cases.records(case_id)[0][0].content == "本人と電話、来月から分納希望"
+                assert uow.cases.tags([case_id])[case_id][0].text == "要注意"
+                assert uow.dispositions.investigations(case_id=case_id)[0].finding == "普通預金あり"
             for t in before.values():
                 assert t is not None
                 for form in (SearchForm(my_number=t.my_number or ""), SearchForm(kana_name=t.name_kana),

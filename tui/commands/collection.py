@@ -35,7 +35,7 @@ from storage.files.payments_csv import parse_payments
 from storage.files.transfer_request import render_transfer_request
 from storage.store import Store
 from tui.commands.admin import as_operator
-from tui.commands.args import date_arg
+from tui.commands.args import date_arg, subcommands
 from tui.i18n import _
 
 __all__ = ["register"]
@@ -196,13 +196,11 @@ def register(sub: argparse._SubParsersAction[argparse.ArgumentParser]) -> None:
     res = t.add_parser("result", help=_("金融機関の振替結果ファイルを取り込む"))
     res.add_argument("file", type=Path)
     res.set_defaults(handler=as_operator(_transfer_result))
-    batch = sub.add_parser("batch", help=_("一括処理"))
-    b = batch.add_subparsers(dest="batch_command", required=True)
+    b = subcommands(sub, "batch", help=_("一括処理"), dest="batch_command")
     dun = b.add_parser("dunning", help=_("督促（納期限後20日以内の未納の期別）"))
     dun.add_argument("--date", type=date_arg, required=True, help=_("発付日"))
     dun.set_defaults(handler=as_operator(_dunning))
-    report = sub.add_parser("report", help=_("統計"))
-    r = report.add_subparsers(dest="report_command", required=True)
+    r = subcommands(sub, "report", help=_("統計"), dest="report_command")
     col = r.add_parser("collection", help=_("年度・税目別の調定額・収納額・収納率"))
     col.add_argument("--year", type=int, required=True, help=_("年度（西暦）"))
     col.set_defaults(handler=as_operator(_report))
