@@ -1,12 +1,16 @@
 """The menu's worklist: what waits for this user today, counted per area the user may open.
 
-Delinquency counts (cases due, broken plans, prescriptions near) join when the
-delinquency work lands; each count is shown only with the permission of its area.
+Each count is shown only with the permission of its area. Delinquency counts are
+cheap SQL counts (cases due today for this officer, plans marked 不履行 by the daily
+check, proposals of others awaiting a supervisor); the full worklist with
+prescriptions near is :func:`core.services.case_view.officer_worklist`.
 """
 
 from __future__ import annotations
 
 from dataclasses import dataclass
+
+from datetime import date
 
 from core.ports import UnitOfWork
 from core.security.permissions import Actor, Permission
@@ -23,7 +27,7 @@ class WorkItem:
 
 
 @service(Permission.REPORT_VIEW)
-def worklist(uow: UnitOfWork, actor: Actor) -> list[WorkItem]:
+def worklist(uow: UnitOfWork, actor: Actor, *, today: date | None = None) -> list[WorkItem]:
     """Counts only (no personal data, nothing opened): not audited as a view."""
     items: list[WorkItem] = []
     with uow:
@@ -38,4 +42,12 @@ def worklist(uow: UnitOfWork, actor: Actor) -> list[WorkItem]:
                 items.append(WorkItem("overpayments", "充当・還付待ちの過誤納", counts["overpayments_open"]))
             if actor.can(Permission.REFUND_PAY):
                 items.append(WorkItem("to_pay", "支出待ちの還付（決裁済）", counts.get("refunds_approved", 0)))
+        if actor.can(Permission.CASE_VIEW) and today is not None:
+            cases = uow.cases  # type: ignore[attr-defined]
+            items.append(WorkItem("cases_due", "対応予定日が来た案件", cases.count_due(officer=actor.user_id, on=today)))
+            items.append(WorkItem("broken_plans", "分納の不履行",
+                                  uow.dispositions.count_defaulted_plans(officer=actor.user_id)))  # type: ignore[attr-defined]
+        if actor.can(Permission.DISPOSITION_APPROVE):
+            items.append(WorkItem("dispositions", "決裁待ち（差押・執行停止・不納欠損）",
+                                  uow.dispositions.count_proposals(not_by=actor.user_id)))  # type: ignore[attr-defined]
     return items

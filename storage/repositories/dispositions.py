@@ -28,6 +28,7 @@ from core.errors import ConflictError, NotFound
 from core.rules.installments import Instalment
 from storage.crypto.context import Crypto
 from storage.schema import (
+    cases,
     deferrals,
     disposition_periods,
     dispositions,
@@ -129,6 +130,19 @@ class SqlDispositionRepository:
 
     def move_plan(self, plan: Plan, to: str, *, ended_on: date | None) -> None:
         self._move(plans, plan, to, ended_on=ended_on)
+
+    def count_defaulted_plans(self, *, officer: str | None) -> int:
+        query = select(func.count()).select_from(plans.join(cases, cases.c.id == plans.c.case_id)).where(
+            plans.c.status == "defaulted", cases.c.status != "closed")
+        if officer is not None:
+            query = query.where(cases.c.officer == officer)
+        return int(self._conn.execute(query).scalar_one())
+
+    def count_proposals(self, *, not_by: str) -> int:
+        """差押等・執行停止・不納欠損 proposed by others, awaiting a decision."""
+        return sum(int(self._conn.execute(select(func.count()).select_from(t).where(
+            t.c.status == "proposed", t.c.proposed_by != not_by)).scalar_one())
+            for t in (dispositions, suspensions, writeoff_runs))
 
     # -- 財産調査 -------------------------------------------------------------
     def add_investigation(self, case_id: int, target: PropertyKind, institution: str, requested_on: date) -> int:
