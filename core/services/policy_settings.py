@@ -1,8 +1,9 @@
 """The collection policies an administrator sets (SPEC: rates and policies are data).
 
 ``allocation_policy`` (充当順序), ``dunning_policy`` (督促手数料, 指定期限, window,
-時効警告), ``suspense_excess_limit`` (未消込とする超過額) and
-``transfer_consignor`` (口座振替の委託者). A new value is validated — the whole
+時効警告), ``suspense_excess_limit`` (未消込とする超過額),
+``transfer_consignor`` (口座振替の委託者) and ``delinquency_policy`` (滞納整理: case
+opening, 分納 grace, 執行停止 watch, default priority). A new value is validated — the whole
 policy is reloaded inside the transaction and anything invalid rolls back —
 and the change is audited with the old and new values (none is personal).
 """
@@ -16,6 +17,7 @@ from core.errors import ValidationError
 from core.ports import AuditEvent, UnitOfWork
 from core.security.permissions import Actor, Permission
 from core.services.ledger import ALLOCATION_POLICY_KEY, DUNNING_POLICY_KEY, SUSPENSE_LIMIT_KEY, load_policy
+from core.services.cases import DELINQUENCY_POLICY_KEY, load_delinquency_policy
 from core.services.registry import service
 from core.services.transfer import CONSIGNOR_KEY
 from core.text.kana import to_bank_halfwidth_kana
@@ -26,6 +28,8 @@ POLICY_KEYS: dict[str, str] = {
     ALLOCATION_POLICY_KEY: "充当順序 {\"version\": \"2026-01\", \"order\": [\"honzei\", \"entaikin\", \"dunning_fee\"]}",
     DUNNING_POLICY_KEY: "督促 {\"fee\": 100, \"designated_days\": 10, \"after_days\": 20, \"warn_months\": 6}",
     SUSPENSE_LIMIT_KEY: "未消込とする超過額（円） 100000",
+    DELINQUENCY_POLICY_KEY: "滞納整理 {\"open_after_days\": 30, \"plan_grace_days\": 10, "
+                            "\"suspension_watch_days\": 90, \"default_priority\": 3}",
     CONSIGNOR_KEY: "口座振替の委託者 {\"code\": 10桁, \"name\": カナ, \"bank_code\", \"branch_code\", "
                    "\"account_type\", \"account_number\", \"bank_name\", \"branch_name\"}",
 }
@@ -68,6 +72,7 @@ def set_policy(uow: UnitOfWork, actor: Actor, key: str, value: Any) -> None:
         old = uow.settings.get(key)
         uow.settings.set(key, value, by=actor.user_id)
         load_policy(uow)  # validates the policy as a whole; an error rolls back
+        load_delinquency_policy(uow)
         uow.audit.record(actor, AuditEvent(action="settings.change", target_type="setting", target_ref=key,
                                            details={"old": old, "new": value}))
         uow.commit()

@@ -202,3 +202,20 @@ class TestWorklist:
         assert [r.case_id for r in wl.sections["seizures"]] == [case_c]
         assert [(r.case_id, r.note) for r in wl.sections["suspension_3y"]] == [(case_d, "2024-10-02")]
         assert officer_worklist(store.uow(), VIEWER, today=date(2024, 8, 1)).sections["due"] == ()
+
+
+class TestPolicy:
+    def test_the_delinquency_policy_is_a_validated_setting(self, store: Store) -> None:
+        from core.services.policy_settings import set_policy
+        from core.services.cases import load_delinquency_policy
+        set_policy(store.uow(), SUPERVISOR.__class__("admin", frozenset({"admin.settings"})),
+                   "delinquency_policy", {"open_after_days": 45, "plan_grace_days": 5})
+        with store.uow() as uow:
+            policy = load_delinquency_policy(uow)
+        assert (policy.open_after_days, policy.plan_grace_days, policy.suspension_watch_days) == (45, 5, 90)
+        with pytest.raises(ValidationError, match="plan_grace_days"):
+            set_policy(store.uow(), SUPERVISOR.__class__("admin", frozenset({"admin.settings"})),
+                       "delinquency_policy", {"plan_grace_days": -1})
+        with pytest.raises(ValidationError, match="不明な項目"):
+            set_policy(store.uow(), SUPERVISOR.__class__("admin", frozenset({"admin.settings"})),
+                       "delinquency_policy", {"grace": 1})
