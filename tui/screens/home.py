@@ -64,6 +64,12 @@ def _overpayments() -> Screen[None]:
     return OverpaymentsScreen()
 
 
+def _cases() -> Screen[None]:
+    from tui.screens.cases import CasesScreen
+
+    return CasesScreen()
+
+
 def _approvals() -> Screen[None]:
     from tui.screens.refunds import RefundsScreen
 
@@ -71,7 +77,9 @@ def _approvals() -> Screen[None]:
 
 
 WORK_LABELS: dict[str, str] = {"approvals": N_("還付の決裁待ち"), "suspense": N_("未消込"),
-                               "overpayments": N_("充当・還付待ちの過誤納"), "to_pay": N_("支出待ちの還付（決裁済）")}
+                               "overpayments": N_("充当・還付待ちの過誤納"), "to_pay": N_("支出待ちの還付（決裁済）"),
+                               "cases_due": N_("対応予定日が来た案件"), "broken_plans": N_("分納の不履行"),
+                               "dispositions": N_("決裁待ち（差押・執行停止・不納欠損）")}
 
 AREAS: tuple[Area, ...] = (
     Area("search", _("照会（納税者の検索）"), "f2", "1", Permission.TAXPAYER_SEARCH, _search),
@@ -81,6 +89,7 @@ AREAS: tuple[Area, ...] = (
     Area("import", _("ファイルの取込（収納データ・宛名・調定・口座振替結果）"), "f7", "5", Permission.PAYMENT_IMPORT,
          _import),
     Area("batch", _("一括処理（督促・口座振替の請求）"), "f8", "6", Permission.DUNNING_RUN, _batch),
+    Area("cases", _("滞納整理（作業一覧・案件）"), "f9", "7", Permission.CASE_VIEW, _cases),
 )
 
 
@@ -140,7 +149,7 @@ class HomeScreen(Screen[None]):
     def _worklist(self) -> None:
         app: Any = self.app
         try:
-            items = app.services.run(app.session_id, worklist)
+            items = app.services.run(app.session_id, worklist, today=app.services.today())
         except NozeiError:
             return  # the counts are a convenience; a locked or ended session is handled elsewhere
         text = "　".join(f"{_(WORK_LABELS.get(i.id, i.label))} {i.count:,}" for i in items)
