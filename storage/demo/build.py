@@ -29,6 +29,7 @@ from storage.crypto.context import Crypto
 from storage.db import is_sqlite
 from storage.demo.synthetic import DemoTaxpayer, generate
 from storage.demo.activity import add_activity
+from storage.demo.delinquency import add_delinquency
 from storage.demo.users import DEMO_USERS
 from storage.repositories.settings import SqlSettingsRepository
 from storage.repositories.taxpayer_rows import blind_values, encrypted_values, plain_values
@@ -58,6 +59,13 @@ class DemoSummary:
     reversals: int = 0
     appropriations: int = 0
     refunds: int = 0
+    cases: int = 0
+    case_records: int = 0
+    plans: int = 0
+    investigations: int = 0
+    dispositions: int = 0
+    suspensions: int = 0
+    writeoff_runs: int = 0
 
 
 class _Batch:
@@ -193,6 +201,7 @@ def build_demo(config: Config, *, taxpayers_count: int, audit_factory: AuditFact
         counts = write_demo(store, generate(taxpayers_count, seed=seed, as_of=day, municipality_name=name), progress)
         seed_users(store.uow(), tools or default_tools(), DEMO_USERS, terminal_ids=[config.terminal_id])
         counts.update(add_activity(store, as_of=day, terminal_id=config.terminal_id, seed=seed))
+        counts.update(add_delinquency(store, as_of=day, terminal_id=config.terminal_id, seed=seed))
         with store.uow() as uow:
             uow.settings.set("demo_params", {"taxpayers": taxpayers_count, "seed": seed,
                                              "as_of": day.isoformat()}, by="demo")
@@ -207,5 +216,8 @@ def build_demo(config: Config, *, taxpayers_count: int, audit_factory: AuditFact
         dunnings=counts.get("dunnings", 0), transfer_items=counts.get("transfer_items", 0),
         suspense=counts.get("suspense", 0), reversals=counts.get("reversals", 0),
         appropriations=counts.get("appropriations", 0), refunds=counts.get("refunds", 0),
+        cases=counts.get("cases", 0), case_records=counts.get("case_records", 0), plans=counts.get("plans", 0),
+        investigations=counts.get("investigations", 0), dispositions=counts.get("dispositions", 0),
+        suspensions=counts.get("suspensions", 0), writeoff_runs=counts.get("writeoff_runs", 0),
     )
     return store, summary

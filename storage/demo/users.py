@@ -31,6 +31,7 @@ _SPECS = [
     ("refund", "還付　三郎", ("refund",)),
     ("approver", "決裁　美咲", ("refund_approver",)),
     ("officer", "滞納　健太", ("delinquency",)),
+    ("officer2", "滞納　誠", ("delinquency",)),  # the second officer: cases are shared between the two
     ("supervisor", "統括　由美", ("delinquency_supervisor",)),
     ("cert", "証明　翔", ("certificate",)),
 ]

@@ -6,13 +6,26 @@ from collections.abc import Iterator
 from datetime import date
 
 import pytest
-from sqlalchemy import func, select
+from sqlalchemy import ColumnElement, Connection, Table, func, select
 
 from core.config import Config
 from core.errors import NozeiError
+from logs.verify import verify_chain
+from storage.crypto.signing import audit_signing_key
 from storage.demo import build
+from storage.demo.delinquency import _NOTES
 from storage.demo.synthetic import DemoTaxpayer, generate
-from storage.schema import allocations, assessments, payments
+from storage.schema import (
+    allocations,
+    assessments,
+    cases,
+    dispositions,
+    overpayments,
+    payments,
+    plans,
+    suspensions,
+    writeoff_runs,
+)
 from logs.writer import AuditWriter
 from storage.store import Store, open_store
 from tests.collection.helpers import conserved, money
@@ -27,6 +40,10 @@ def _sum(store: Store, column: object, where: object = None) -> int:
         query = query.where(where)  # type: ignore[arg-type]
     with store.reading() as conn:
         return int(conn.execute(query).scalar_one())
+
+
+def _states(conn: Connection, table: Table, *where: ColumnElement[bool]) -> set[str]:
+    return set(conn.execute(select(table.c.status).distinct().where(*where)).scalars())
 
 
 class TestDemoBuild:
@@ -56,6 +73,42 @@ class TestDemoBuild:
                 ).scalar_one()
             assert excess == 0
             assert summary.taxpayers == 400 and summary.assessments > 400 * 5
+        finally:
+            store.close()
+
+    def test_the_delinquency_history_is_made_by_the_services(self, config: Config) -> None:
+        store, summary = build.build_demo(config, taxpayers_count=400, seed=3, as_of=AS_OF,
+                                          audit_factory=AuditWriter, tools=fast_tools())
+        try:
+            with store.reading() as conn:
+                officers = dict(conn.execute(select(cases.c.officer, func.count()).group_by(cases.c.officer)).all())
+                case_ids = conn.execute(select(cases.c.id).order_by(cases.c.id)).scalars().all()
+                assert {"active", "defaulted", "completed"} <= _states(conn, plans)
+                assert {"in_force", "proposed", "collected", "released"} <= _states(
+                    conn, dispositions, dispositions.c.kind == "seizure")
+                assert {"in_force", "extinguished"} <= _states(conn, suspensions)
+                assert "approved" in _states(conn, writeoff_runs)
+                # maker–checker: the officers propose, the supervisor decides
+                decided = set(conn.execute(select(dispositions.c.proposed_by, dispositions.c.approved_by)
+                                           .where(dispositions.c.approved_by.is_not(None))).tuples())
+                assert decided and decided <= {("officer", "supervisor"), ("officer2", "supervisor")}
+                # a 取立 beyond what was owed: the surplus is the taxpayer's overpayment
+                surplus = conn.execute(select(func.count()).select_from(overpayments.join(
+                    payments, overpayments.c.payment_id == payments.c.id)).where(payments.c.channel == "seizure"))
+                assert surplus.scalar_one() >= 1
+            assert officers.get("officer", 0) > 5 and officers.get("officer2", 0) > 5 and officers.get(None, 0) > 0
+            assert summary.cases == len(case_ids) and summary.case_records > len(case_ids)
+            with store.uow() as uow:  # 経過記録 are encrypted at rest, read back newest first
+                shown = [uow.cases.records(cid)[0] for cid in case_ids]
+            typed = [r for records in shown for r in records if r.source == "manual"]
+            assert len(typed) == summary.case_records
+            assert {r.content for r in typed} <= {text for notes in _NOTES.values() for _, text in notes}
+            assert all([r.occurred_at for r in rs] == sorted((r.occurred_at for r in rs), reverse=True) for rs in shown)
+            assert any([r.id for r in rs] != sorted((r.id for r in rs), reverse=True) for rs in shown)  # typed late
+            assert conserved(store)
+            with store.reading() as conn:
+                report = verify_chain(conn, public_key=audit_signing_key(store.kek).public_key(), checkpoint_file=None)
+            assert report.ok
         finally:
             store.close()
 
