@@ -66,6 +66,11 @@ class CaseDetail:
     def total_due(self) -> int:
         return sum(p.total_due for p in self.owed)
 
+    @property
+    def delinquent_total(self) -> int:
+        """滞納額: what is owed on periods past their 納期限 (not those still to fall due)."""
+        return sum(p.total_due for p in self.owed if p.due_date < self.as_of)
+
 
 @service(Permission.CASE_VIEW)
 def case_detail(uow: UnitOfWork, actor: Actor, case_id: int, *, as_of: date) -> CaseDetail:

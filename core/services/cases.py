@@ -138,10 +138,17 @@ def open_due_cases(uow: UnitOfWork, actor: Actor, *, on: date) -> list[int]:
         views = period_views(uow, [a for a in candidates if a.taxpayer_id not in have], on, collection)
         due = sorted({v.assessment.taxpayer_id for v in views
                       if v.balance.honzei_due > 0 and not v.extinct and not v.deferred and not v.suspended})
-        opened = [uow.cases.open_case(t, on=on, reason="auto", priority=policy.default_priority,  # type: ignore[attr-defined]
-                                      next_action_on=on) for t in due]
+        opened: list[int] = []
+        skipped = 0
+        for t in due:
+            try:  # a savepoint: a case opened meanwhile (by hand, or a second run) leaves the batch usable
+                opened.append(uow.cases.open_case(t, on=on, reason="auto", priority=policy.default_priority,  # type: ignore[attr-defined]
+                                                  next_action_on=on))
+            except ConflictError:
+                skipped += 1
         uow.audit.record(actor, AuditEvent(action="case.open_batch", target_type="batch", target_ref=on.isoformat(),
-                                           details={"opened": len(opened), "open_after_days": policy.open_after_days}))
+                                           details={"opened": len(opened), "open_after_days": policy.open_after_days,
+                                                    "already_open": skipped}))
         uow.commit()
     return opened
 
@@ -204,6 +211,8 @@ def close_case(uow: UnitOfWork, actor: Actor, case_id: int, *, on: date) -> Case
         live = uow.dispositions.dispositions(case_id=case_id, states=("proposed", "in_force"))  # type: ignore[attr-defined]
         if live:
             raise ConflictError("差押・交付要求が継続中のため完結できません（解除または換価を先に記録します）")
+        if uow.dispositions.suspensions(case_id=case_id, states=("proposed",)):  # type: ignore[attr-defined]
+            raise ConflictError("決定待ちの執行停止があるため完結できません（先に決定または却下します）")
         updated = uow.cases.update(case_, status=CaseStatus.CLOSED.value, closed_on=on, next_action_on=None)  # type: ignore[attr-defined]
         uow.audit.record(actor, _case_event("case.close", case_))
         uow.commit()

@@ -23,6 +23,7 @@ from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import UTC, date, datetime
 
+from core.domain.assessment import Assessment
 from core.domain.delinquency import (
     CaseStatus,
     Disposition,
@@ -77,6 +78,7 @@ def request_investigation(uow: UnitOfWork, actor: Actor, case_id: int, *, target
     kind = property_kind(target)
     name = _text(institution, "照会先", 100)
     with uow:
+        uow.cases.get(case_id)  # type: ignore[attr-defined]  # NotFound, not a foreign-key error from the insert
         inv_id = uow.dispositions.add_investigation(case_id, kind, name, requested_on)  # type: ignore[attr-defined]
         append_record(uow, actor, case_id, RecordKind.INVESTIGATION, at_noon(requested_on), content=None,
                       source="system")
@@ -154,6 +156,26 @@ def investigation_letter(uow: UnitOfWork, actor: Actor, investigation_id: int) -
                                t.atena_no, t.name, t.name_kana, t.mailing_address or t.address, t.birth_date)
 
 
+def _check_enforceable(uow: UnitOfWork, kind: DispositionKind, periods: Sequence[Assessment], on: date, *,
+                       later: bool = False) -> None:
+    """Something is owed and collectable on every secured period (with *later*, money already
+    posted after *on* counts as paid); and for a 差押・参加差押 neither a 執行停止 (15条の7:
+    滞納処分の執行を停止) nor a 徴収猶予 (15条の2の3①: no new 滞納処分 except 交付要求) stands
+    in the way. Call with the case and the periods locked."""
+    views = period_views(uow, periods, on, load_policy(uow), count_later=later)
+    if any(v.balance.total_due == 0 or v.extinct for v in views):
+        raise ConflictError("完納済みまたは徴収権が消滅した期別は差押・交付要求できません")
+    if kind is DispositionKind.DEMAND:
+        return
+    ids = [a.id for a in periods]
+    stopped = uow.dispositions.suspensions(assessment_ids=ids, states=("in_force", "extinguished"))  # type: ignore[attr-defined]
+    if stopped or any(v.suspended for v in views):
+        raise ConflictError("執行停止中の期別は差押できません（地方税法15条の7。停止を取り消してから差押します）")
+    terms = uow.ledger.deferrals(ids)  # type: ignore[attr-defined]
+    if any(t.kind == "choshu" and t.end_on >= on for ts in terms.values() for t in ts):
+        raise ConflictError("徴収猶予中の期別には新たに差押できません（地方税法15条の2の3①。交付要求は可能です）")
+
+
 def _check_331(uow: UnitOfWork, periods: Sequence[int], start_on: date) -> None:
     """331条①: every secured period dunned, unpaid, and past issue + 10 days."""
     dunnings = uow.ledger.dunnings(list(periods))  # type: ignore[attr-defined]
@@ -189,9 +211,7 @@ def propose_disposition(uow: UnitOfWork, actor: Actor, case_id: int, *, kind: Di
         periods = uow.ledger.lock_periods(sorted(set(assessment_ids)))  # type: ignore[attr-defined]
         if len(periods) != len(set(assessment_ids)) or any(a.taxpayer_id != case_.taxpayer_id for a in periods):
             raise ValidationError("選んだ期別がこの案件の納税者の調定にありません", field="assessment_ids")
-        views = period_views(uow, periods, start_on, load_policy(uow))
-        if any(v.balance.honzei_due == 0 and v.balance.total_due == 0 or v.extinct for v in views):
-            raise ConflictError("完納済みまたは徴収権が消滅した期別は差押・交付要求できません")
+        _check_enforceable(uow, dkind, periods, start_on)
         _check_331(uow, [a.id for a in periods], start_on)
         did = uow.dispositions.add_disposition(  # type: ignore[attr-defined]
             case_id=case_id, taxpayer_id=case_.taxpayer_id, kind=dkind, property_kind=pkind, description=text,
@@ -223,6 +243,10 @@ def approve_disposition(uow: UnitOfWork, actor: Actor, disposition_id: int) -> N
     _refuse_own(uow, actor, disposition_id, "approve_disposition")
     with uow:
         d = _decided(uow, actor, disposition_id)
+        uow.cases.get(d.case_id, lock=True)  # type: ignore[attr-defined]  # case, then periods: the proposal's order
+        periods = uow.ledger.lock_periods(list(d.assessment_ids))  # type: ignore[attr-defined]
+        # Again at the decision: paid, extinguished, stopped or deferred since the proposal?
+        _check_enforceable(uow, d.kind, periods, d.start_on, later=True)
         _check_331(uow, d.assessment_ids, d.start_on)
         uow.dispositions.move_disposition(d, DispositionState.IN_FORCE, approved_by=actor.user_id,  # type: ignore[attr-defined]
                                           decided_at=datetime.now(UTC))
@@ -277,6 +301,12 @@ def realise_disposition(uow: UnitOfWork, actor: Actor, disposition_id: int, *, o
         policy = load_policy(uow)
         periods = uow.ledger.lock_periods(list(d.assessment_ids))  # type: ignore[attr-defined]
         periods.sort(key=lambda a: (a.statutory_due_date, a.due_date, a.id or 0))
+        # 国税徴収法79条①1・84条① (331条⑥): once the secured tax is gone the 差押・交付要求 must be
+        # released — proceeds recorded then would all be surplus (a 過誤納 made by the city itself).
+        if not any(v.balance.total_due > 0 and not v.extinct
+                   for v in period_views(uow, periods, on, policy, count_later=True)):
+            raise ConflictError("差押・交付要求に係る期別は完納済み（または徴収権が消滅）です。"
+                                "取立・換価ではなく解除を記録してください（国税徴収法79条①1）")
         payment = Payment(source_key=source_key or f"disposition:{d.id}", channel=Channel.SEIZURE, amount=proceeds,
                           received_on=on, accounted_on=on, taxpayer_id=d.taxpayer_id)
         posting = post_payment(uow, payment, policy, periods=periods, allow_suspense=False)

@@ -6,7 +6,7 @@ unit of work and check no permission themselves).
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 from datetime import date, timedelta
 from typing import Any
@@ -149,15 +149,15 @@ class _Facts:
 
     exempt: dict[int, list[tuple[date, date]]]
     events: dict[int, list[Event]]
-    suspended: dict[int, bool]
+    stopped: dict[int, list[tuple[date, date]]]  # the days a 執行停止 is in force
     extinguished: dict[int, tuple[date, str]]
     written_off: dict[int, int]
 
 
-def _delinquency_facts(uow: Any, ids: Sequence[int], as_of: date) -> _Facts:
+def _delinquency_facts(uow: Any, ids: Sequence[int]) -> _Facts:
     exempt: dict[int, list[tuple[date, date]]] = {}
     events: dict[int, list[Event]] = {}
-    suspended: dict[int, bool] = {}
+    stopped: dict[int, list[tuple[date, date]]] = {}
     extinguished: dict[int, tuple[date, str]] = {}
     repo = uow.dispositions
     for s in repo.suspensions(assessment_ids=ids, states=("in_force", "cancelled", "extinguished")):
@@ -167,8 +167,7 @@ def _delinquency_facts(uow: Any, ids: Sequence[int], as_of: date) -> _Facts:
         for aid in s.assessment_ids:
             if span is not None:
                 exempt.setdefault(aid, []).append(span)
-            if span is not None and span[0] <= as_of <= span[1]:
-                suspended[aid] = True
+                stopped.setdefault(aid, []).append(span)
             if gone is not None and (aid not in extinguished or gone < extinguished[aid][0]):
                 extinguished[aid] = (gone, "immediate" if s.immediate else "suspension_3y")
     for d in repo.dispositions(assessment_ids=ids, states=("in_force", "collected", "realised", "released")):
@@ -178,33 +177,36 @@ def _delinquency_facts(uow: Any, ids: Sequence[int], as_of: date) -> _Facts:
         for aid in plan.assessment_ids:  # 分納誓約書 = 承認 (民法152条①)
             events.setdefault(aid, []).append(Acknowledgement(plan.pledged_on))
     written = {aid: sum(parts.values()) for aid, parts in repo.written_off(ids).items()}
-    return _Facts(exempt, events, suspended, extinguished, written)
+    return _Facts(exempt, events, stopped, extinguished, written)
 
 
 def period_views(uow: Any, periods: Sequence[Assessment], as_of: date, policy: CollectionPolicy, *,
-                 count_later: bool = False) -> list[PeriodView]:
+                 count_later: bool = False, as_of_by_id: Mapping[int, date] | None = None) -> list[PeriodView]:
+    """Each period's view on *as_of* — or on its own date in *as_of_by_id* (assessment id →
+    date), so that views on many dates still cost one set of queries."""
     ids = [a.id for a in periods if a.id is not None]
     entries = uow.ledger.entries(ids)
     dunnings = uow.ledger.dunnings(ids)
     deferrals = uow.ledger.deferrals(ids)
-    facts = _delinquency_facts(uow, ids, as_of)
+    facts = _delinquency_facts(uow, ids)
     views: list[PeriodView] = []
     for a in periods:
         assert a.id is not None
+        day = as_of_by_id.get(a.id, as_of) if as_of_by_id else as_of
         mine = entries.get(a.id, [])
         terms = deferrals.get(a.id, [])
         assessed = a.assessed_amount if a.status is AssessmentStatus.ACTIVE else 0
         exempt = facts.exempt.get(a.id, []) + [(t.start_on, t.end_on) for t in terms if t.reduction == "full"]
         half = [(t.start_on, t.end_on) for t in terms if t.reduction == "half"]
         balance = period_balance(assessed=assessed, due=a.due_date, fee=a.dunning_fee, entries=mine,
-                                 as_of=as_of, rates=policy.rates, count_later=count_later,
+                                 as_of=day, rates=policy.rates, count_later=count_later,
                                  exemptions=exempt, half_exemptions=half)
         owed = balance.total_due > 0
         events = prescription_events(a, mine, dunnings.get(a.id), terms) + facts.events.get(a.id, [])
-        completion = prescription_date(a.statutory_due_date, events, as_of=as_of) if owed else None
+        completion = prescription_date(a.statutory_due_date, events, as_of=day) if owed else None
         gone = facts.extinguished.get(a.id)
-        views.append(PeriodView(a, balance, dunnings.get(a.id), completion, any(t.covers(as_of) for t in terms),
-                                suspended=facts.suspended.get(a.id, False),
+        views.append(PeriodView(a, balance, dunnings.get(a.id), completion, any(t.covers(day) for t in terms),
+                                suspended=any(s <= day <= e for s, e in facts.stopped.get(a.id, [])),
                                 extinguished_on=gone[0] if gone else None,
                                 written_off=facts.written_off.get(a.id, 0),
                                 extinction_kind=gone[1] if gone else None, events=tuple(events)))

@@ -39,13 +39,18 @@ __all__ = ["PlanView", "plan_payments", "plan_views_of", "create_plan", "cancel_
 class PlanView:
     plan: Plan
     progress: PlanProgress
+    #: For a plan still active whose periods owe nothing collectable any more (paid by 差押
+    #: proceeds or 充当, or extinguished): "completed" (all paid) or "cancelled" (extinct).
+    settled: str | None = None
 
     @property
     def status(self) -> str:
         """The recorded status, or what the ledger shows now for a plan still active."""
         if self.plan.status in ("cancelled", "completed", "defaulted"):
             return self.plan.status
-        return self.progress.status
+        if self.progress.status == "completed":
+            return "completed"
+        return self.settled or self.progress.status
 
 
 def plan_payments(entries: dict[int, list[Entry]], plan: Plan) -> list[tuple[date, int]]:
@@ -73,10 +78,31 @@ def plan_payments(entries: dict[int, list[Entry]], plan: Plan) -> list[tuple[dat
     return list(zip(days, amounts, strict=True))
 
 
+def _settled(uow: UnitOfWork, plans: Sequence[Plan], as_of: date) -> dict[int, str]:
+    """Active plans whose covered periods owe nothing collectable on *as_of*: an instalment
+    missed then is no 不履行 — there is nothing left to pay under the pledge."""
+    live = [p for p in plans if p.status == "active"]
+    if not live:
+        return {}
+    wanted = {a for p in live for a in p.assessment_ids}
+    periods = [a for a in uow.ledger.periods_of_taxpayers(sorted({p.taxpayer_id for p in live}))  # type: ignore[attr-defined]
+               if a.id in wanted]
+    views = {v.assessment.id: v for v in period_views(uow, periods, as_of, load_policy(uow))}
+    out: dict[int, str] = {}
+    for p in live:
+        mine = [views[a] for a in p.assessment_ids if a in views]  # a cancelled 調定 owes nothing
+        if any(v.balance.total_due > 0 and not v.extinct for v in mine):
+            continue
+        out[p.id] = "completed" if all(v.balance.total_due == 0 for v in mine) else "cancelled"
+    return out
+
+
 def plan_views_of(uow: UnitOfWork, plans: Sequence[Plan], as_of: date) -> list[PlanView]:
     ids = sorted({a for p in plans for a in p.assessment_ids})
     entries = uow.ledger.entries(ids)  # type: ignore[attr-defined]
-    return [PlanView(p, plan_progress(p.schedule, plan_payments(entries, p), as_of=as_of, grace_days=p.grace_days))
+    settled = _settled(uow, plans, as_of)
+    return [PlanView(p, plan_progress(p.schedule, plan_payments(entries, p), as_of=as_of, grace_days=p.grace_days),
+                     settled.get(p.id))
             for p in plans]
 
 
@@ -154,6 +180,7 @@ class PlanCheck:
     checked: int
     defaulted: tuple[int, ...]
     completed: tuple[int, ...]
+    cancelled: tuple[int, ...] = ()  # nothing left to collect: the periods were extinguished
 
 
 @service(Permission.PLAN_EDIT)
@@ -163,11 +190,15 @@ def check_plans(uow: UnitOfWork, actor: Actor, *, on: date) -> PlanCheck:
         views = plan_views_of(uow, uow.dispositions.plans(statuses=("active",)), on)  # type: ignore[attr-defined]
         defaulted: list[int] = []
         completed: list[int] = []
+        cancelled: list[int] = []
         for v in views:
-            if v.progress.status == "completed":
-                uow.dispositions.move_plan(v.plan, "completed", ended_on=v.progress.completed_on)  # type: ignore[attr-defined]
+            if v.status == "completed":
+                uow.dispositions.move_plan(v.plan, "completed", ended_on=v.progress.completed_on or on)  # type: ignore[attr-defined]
                 completed.append(v.plan.id)
-            elif v.progress.status == "defaulted":
+            elif v.status == "cancelled":
+                uow.dispositions.move_plan(v.plan, "cancelled", ended_on=on)  # type: ignore[attr-defined]
+                cancelled.append(v.plan.id)
+            elif v.status == "defaulted":
                 uow.dispositions.move_plan(v.plan, "defaulted", ended_on=v.progress.defaulted_on)  # type: ignore[attr-defined]
                 case_ = uow.cases.get(v.plan.case_id, lock=True)  # type: ignore[attr-defined]
                 if case_.status is not CaseStatus.CLOSED:
@@ -177,6 +208,6 @@ def check_plans(uow: UnitOfWork, actor: Actor, *, on: date) -> PlanCheck:
                 defaulted.append(v.plan.id)
         uow.audit.record(actor, AuditEvent(action="plan.check", target_type="batch", target_ref=on.isoformat(),
                                            details={"checked": len(views), "defaulted": len(defaulted),
-                                                    "completed": len(completed)}))
+                                                    "completed": len(completed), "cancelled": len(cancelled)}))
         uow.commit()
-    return PlanCheck(on, len(views), tuple(defaulted), tuple(completed))
+    return PlanCheck(on, len(views), tuple(defaulted), tuple(completed), tuple(cancelled))

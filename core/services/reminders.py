@@ -202,12 +202,28 @@ def find_cases(uow: UnitOfWork, actor: Actor, *, criteria: Criteria | None = Non
     return out, len(rows) > offset + limit
 
 
+def _collectable(uow: Any, rows: Sequence[dict[str, Any]], on: date) -> dict[int, list[Any]]:
+    """taxpayer id → the periods past their 納期限 still owing something that may be asked for:
+    not extinguished (時効 18条, 15条の7④⑤), not under 執行停止 or 徴収猶予・換価の猶予."""
+    policy = load_policy(uow)
+    owed: dict[int, list[Any]] = {}
+    for i in range(0, len(rows), _CHUNK):
+        chunk = rows[i:i + _CHUNK]
+        periods = [a for a in uow.ledger.unpaid_periods([r["case"].taxpayer_id for r in chunk]) if a.due_date < on]
+        for v in period_views(uow, periods, on, policy):
+            if v.balance.total_due > 0 and not (v.extinct or v.deferred or v.suspended):
+                owed.setdefault(v.assessment.taxpayer_id, []).append(v)
+    return owed
+
+
 @service(Permission.CASE_EDIT)
 def run_reminders(uow: UnitOfWork, actor: Actor, *, criteria: Criteria | None = None,
                   filter_name: str | None = None, on: date) -> ReminderRun:
     """A 催告 経過記録 (12:00 JST of *on*) on every selected case owing 本税, once per day."""
     with uow:
         rows = select_cases(uow, _chosen(uow, actor, criteria, filter_name), on=on, owing=True)
+        owed = _collectable(uow, rows, on)
+        rows = [r for r in rows if r["case"].taxpayer_id in owed]  # nothing to ask for: no 催告
         keys = {r["case"].id: f"reminder:{on.isoformat()}:{r['case'].id}" for r in rows}
         known = uow.cases.known_source_keys(list(keys.values()))  # type: ignore[attr-defined]
         recorded: list[int] = []
@@ -233,23 +249,16 @@ def run_reminders(uow: UnitOfWork, actor: Actor, *, criteria: Criteria | None = 
 def _call_targets(uow: Any, criteria: Criteria | None, on: date) -> list[CallTarget]:
     chosen = criteria if criteria and criteria.statuses else replace(criteria or Criteria(), statuses=CALL_STATUSES)
     rows = select_cases(uow, chosen, on=on, owing=True)
-    policy = load_policy(uow)
+    owed = _collectable(uow, rows, on)
     targets: list[CallTarget] = []
-    for i in range(0, len(rows), _CHUNK):
-        chunk = rows[i:i + _CHUNK]
-        periods = [a for a in uow.ledger.unpaid_periods([r["case"].taxpayer_id for r in chunk]) if a.due_date < on]
-        owed: dict[int, list[Any]] = {}
-        for v in period_views(uow, periods, on, policy):
-            if v.balance.total_due > 0 and not (v.extinct or v.deferred or v.suspended):
-                owed.setdefault(v.assessment.taxpayer_id, []).append(v)
-        for r in chunk:
-            case_, mine = r["case"], owed.get(r["case"].taxpayer_id, [])
-            taxpayer = uow.taxpayers.get(case_.taxpayer_id) if mine else None
-            if taxpayer is None or taxpayer.flags.saikoku_teishi or not taxpayer.phone:
-                continue
-            targets.append(CallTarget(case_.id, r["atena_no"], taxpayer.name_kana, taxpayer.phone,
-                                      sum(v.balance.total_due for v in mine), len(mine),
-                                      min(v.assessment.due_date for v in mine), case_.officer))
+    for r in rows:
+        case_, mine = r["case"], owed.get(r["case"].taxpayer_id, [])
+        taxpayer = uow.taxpayers.get(case_.taxpayer_id) if mine else None
+        if taxpayer is None or taxpayer.flags.saikoku_teishi or not taxpayer.phone:
+            continue
+        targets.append(CallTarget(case_.id, r["atena_no"], taxpayer.name_kana, taxpayer.phone,
+                                  sum(v.balance.total_due for v in mine), len(mine),
+                                  min(v.assessment.due_date for v in mine), case_.officer))
     return targets
 
 

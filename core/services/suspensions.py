@@ -95,6 +95,10 @@ def decide_suspension(uow: UnitOfWork, actor: Actor, suspension_id: int, *, on: 
     _proposal(uow, actor, suspension_id, "decide_suspension")
     with uow:
         s = _proposed(uow, actor, suspension_id)
+        # Case, then periods (the order every proposal locks them in): a 差押 being approved on
+        # the same periods at this moment waits, then sees the 停止 (and vice versa).
+        uow.cases.get(s.case_id, lock=True)  # type: ignore[attr-defined]
+        uow.ledger.lock_periods(list(s.assessment_ids))  # type: ignore[attr-defined]
         live = uow.dispositions.dispositions(assessment_ids=s.assessment_ids, states=("in_force",))  # type: ignore[attr-defined]
         if live:
             raise ConflictError("差押・交付要求が継続中の期別があります（解除してから執行停止します）")

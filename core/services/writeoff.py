@@ -23,8 +23,9 @@ from core.domain.delinquency import WriteoffItem, WriteoffReason, WriteoffRun
 from core.domain.payment import Component
 from core.errors import ConflictError, ValidationError
 from core.ports import AuditEvent, UnitOfWork
+from core.rules.prescription import PRESCRIPTION_YEARS, period_end
 from core.security.permissions import Actor, Permission, require_other_checker
-from core.services.ledger import load_policy, period_views
+from core.services.ledger import CollectionPolicy, PeriodView, load_policy, period_views
 from core.services.registry import refuse_own, service
 from core.services.suspensions import mark_extinctions
 
@@ -47,29 +48,46 @@ class Candidate:
     period: int
 
 
+def _items(uow: UnitOfWork, views: list[PeriodView], policy: CollectionPolicy,
+           done: dict[int, dict[str, int]]) -> list[Candidate]:
+    """What *views* (extinct, owing) still owe per component on the last day the obligation
+    existed, less *done* — one period_views call for all of them, however many dates."""
+    last_day: dict[int, date] = {}
+    for v in views:
+        assert v.extinct_since is not None and v.assessment.id is not None
+        last_day[v.assessment.id] = v.extinct_since - timedelta(days=1)
+    before = {b.assessment.id: b.balance for b in period_views(
+        uow, [v.assessment for v in views], min(last_day.values()), policy, as_of_by_id=last_day)} if views else {}
+    out: list[Candidate] = []
+    for v in views:
+        since, reason, a = v.extinct_since, v.extinction, v.assessment
+        assert since is not None and reason is not None and a.id is not None
+        already = done.get(a.id, {})
+        for component in Component:
+            yen = before[a.id].outstanding[component] - already.get(component.value, 0)
+            if yen > 0:
+                out.append(Candidate(WriteoffItem(a.id, component.value, yen, WriteoffReason(reason), since),
+                                     a.taxpayer_id, a.fiscal_year, a.tax_code.value, a.period))
+    return out
+
+
 def _candidates(uow: UnitOfWork, fiscal_year: int, today: date) -> list[Candidate]:
     as_of = min(today, fiscal_year_end(fiscal_year))
     policy = load_policy(uow)
     unpaid = uow.ledger.unpaid_periods()  # type: ignore[attr-defined]
     taxpayers = {a.taxpayer_id for a in unpaid}
     taxpayers |= uow.cases.case_taxpayers()  # type: ignore[attr-defined]
-    periods = uow.ledger.periods_of_taxpayers(sorted(taxpayers))  # type: ignore[attr-defined]
+    # Only two kinds of period can be extinct: one whose 法定納期限 is 5 years back
+    # (時効 never completes sooner, 18条①) and one under a decided 執行停止.
+    cutoff = period_end(as_of + timedelta(days=1), -PRESCRIPTION_YEARS)
+    stopped = {aid for s in uow.dispositions.suspensions(states=("in_force", "extinguished"))  # type: ignore[attr-defined]
+               for aid in s.assessment_ids}
+    periods = [a for a in uow.ledger.periods_of_taxpayers(sorted(taxpayers))  # type: ignore[attr-defined]
+               if a.statutory_due_date < cutoff or a.id in stopped]
     views = [v for v in period_views(uow, periods, as_of, policy) if v.extinct and v.balance.total_due > 0]
     done = uow.dispositions.written_off([v.assessment.id for v in views],  # type: ignore[attr-defined]
                                         states=("proposed", "approved"))
-    out: list[Candidate] = []
-    for v in views:
-        since, reason = v.extinct_since, v.extinction
-        assert since is not None and reason is not None and v.assessment.id is not None
-        last = period_views(uow, [v.assessment], since - timedelta(days=1), policy)[0].balance
-        already = done.get(v.assessment.id, {})
-        for component in Component:
-            yen = last.outstanding[component] - already.get(component.value, 0)
-            if yen > 0:
-                a = v.assessment
-                out.append(Candidate(WriteoffItem(a.id, component.value, yen, WriteoffReason(reason), since),
-                                     a.taxpayer_id, a.fiscal_year, a.tax_code.value, a.period))
-    return out
+    return _items(uow, views, policy, done)
 
 
 @service(Permission.CASE_VIEW)
@@ -86,6 +104,11 @@ def writeoff_candidates(uow: UnitOfWork, actor: Actor, *, fiscal_year: int, toda
 @service(Permission.CASE_EDIT)
 def propose_writeoff(uow: UnitOfWork, actor: Actor, *, fiscal_year: int, today: date) -> int:
     """起案: a run of every current candidate (15条の7④ extinctions are recorded first)."""
+    fiscal_year_end(fiscal_year)  # range check
+    current = today.year if today.month >= 4 else today.year - 1
+    if fiscal_year > current:
+        raise ValidationError(f"{fiscal_year}年度はまだ始まっていません（不納欠損は{current}年度までで起案します）",
+                              field="fiscal_year")
     with uow:
         mark_extinctions(uow, min(today, fiscal_year_end(fiscal_year)))
         found = _candidates(uow, fiscal_year, today)
@@ -120,10 +143,18 @@ def approve_writeoff(uow: UnitOfWork, actor: Actor, run_id: int, *, today: date)
             raise ConflictError("この不納欠損は既に決定されています")
         ids = sorted({i.assessment_id for i in run.lines})
         periods = uow.ledger.lock_periods(ids)  # type: ignore[attr-defined]
+        policy = load_policy(uow)
         views = {v.assessment.id: v for v in period_views(uow, periods, min(today, fiscal_year_end(run.fiscal_year)),
-                                                          load_policy(uow))}
+                                                          policy)}
         if any(not views[i].extinct for i in ids):
             raise ConflictError("徴収権が消滅していない期別が含まれています（再度起案してください）")
+        # A 取消 or a 更正 since the proposal changes what was owed when the obligation ended:
+        # write off exactly that, never more or less (the run's lines are the only live ones).
+        owing = [views[i] for i in ids if views[i].balance.total_due > 0]
+        expected = {(c.item.assessment_id, c.item.component): c.item
+                    for c in _items(uow, owing, policy, {})}
+        if any(expected.get((line.assessment_id, line.component)) != line for line in run.lines):
+            raise ConflictError("起案後に納付・取消・更正があり、欠損額が変わりました（却下して再度起案してください）")
         uow.dispositions.decide_writeoff_run(run, "approved", by=actor.user_id)  # type: ignore[attr-defined]
         uow.audit.record(actor, AuditEvent(action="writeoff.approve", target_type="batch", target_ref=str(run_id),
                                            details={"fiscal_year": run.fiscal_year, "items": run.items,

@@ -87,11 +87,12 @@ class SqlCaseRepository:
         return self.get(case_.id)
 
     def taxpayers_with_open_cases(self, taxpayer_ids: Sequence[int]) -> set[int]:
-        if not taxpayer_ids:
-            return set()
-        rows = self._conn.execute(select(cases.c.taxpayer_id).where(
-            cases.c.taxpayer_id.in_(list(taxpayer_ids)), cases.c.status != CaseStatus.CLOSED.value))
-        return {int(r.taxpayer_id) for r in rows}
+        found: set[int] = set()
+        ids = list(taxpayer_ids)
+        for i in range(0, len(ids), 500):  # bounded IN lists (SQLite / PostgreSQL parameter caps)
+            found |= {int(r.taxpayer_id) for r in self._conn.execute(select(cases.c.taxpayer_id).where(
+                cases.c.taxpayer_id.in_(ids[i:i + 500]), cases.c.status != CaseStatus.CLOSED.value))}
+        return found
 
     def case_taxpayers(self) -> set[int]:
         """Every taxpayer who has or had a case."""

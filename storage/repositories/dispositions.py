@@ -78,6 +78,18 @@ class SqlDispositionRepository:
                 out.setdefault(int(r.assessment_id), []).append(int(r._mapping[key]))
         return out
 
+    def _rows(self, query: Any, parent: Table, link: Table, key: str, assessment_ids: Sequence[int] | None,
+              order: tuple[Any, ...]) -> list[Any]:
+        """Rows of *query*, restricted to the records covering *assessment_ids* if given —
+        in chunks, so no statement binds a parameter per record (SQLite and PostgreSQL cap them)."""
+        if assessment_ids is None:
+            return list(self._conn.execute(query.order_by(*order)).all())
+        owners = sorted({o for os in self._owners(link, key, assessment_ids).values() for o in os})
+        rows: list[Any] = []
+        for chunk in _chunks(owners):
+            rows += self._conn.execute(query.where(parent.c.id.in_(chunk))).all()
+        return sorted(rows, key=lambda r: tuple(getattr(r, c.key) for c in order))
+
     def _move(self, table: Table, record: Any, to: str, state_column: str = "status", **values: Any) -> None:
         done = self._conn.execute(update(table).where(
             table.c.id == record.id, table.c[state_column] == _state(record), table.c.version == record.version)
@@ -123,10 +135,7 @@ class SqlDispositionRepository:
             query = query.where(plans.c.case_id == case_id)
         if statuses:
             query = query.where(plans.c.status.in_(list(statuses)))
-        if assessment_ids is not None:
-            owners = self._owners(plan_periods, "plan_id", assessment_ids)
-            query = query.where(plans.c.id.in_(sorted({p for ps in owners.values() for p in ps})))
-        return self._plans(self._conn.execute(query.order_by(plans.c.id)).all())
+        return self._plans(self._rows(query, plans, plan_periods, "plan_id", assessment_ids, (plans.c.id,)))
 
     def move_plan(self, plan: Plan, to: str, *, ended_on: date | None) -> None:
         self._move(plans, plan, to, ended_on=ended_on)
@@ -218,11 +227,8 @@ class SqlDispositionRepository:
             query = query.where(dispositions.c.case_id == case_id)
         if states:
             query = query.where(dispositions.c.status.in_(list(states)))
-        if assessment_ids is not None:
-            owners = self._owners(disposition_periods, "disposition_id", assessment_ids)
-            query = query.where(dispositions.c.id.in_(sorted({d for ds in owners.values() for d in ds})))
-        return self._dispositions(self._conn.execute(query.order_by(dispositions.c.start_on,
-                                                                    dispositions.c.id)).all())
+        return self._dispositions(self._rows(query, dispositions, disposition_periods, "disposition_id", assessment_ids,
+                                            (dispositions.c.start_on, dispositions.c.id)))
 
     def move_disposition(self, d: Disposition, to: DispositionState, **values: Any) -> None:
         self._move(dispositions, d, to.value, **values)
@@ -263,10 +269,8 @@ class SqlDispositionRepository:
             query = query.where(suspensions.c.case_id == case_id)
         if states:
             query = query.where(suspensions.c.status.in_(list(states)))
-        if assessment_ids is not None:
-            owners = self._owners(suspension_periods, "suspension_id", assessment_ids)
-            query = query.where(suspensions.c.id.in_(sorted({s for ss in owners.values() for s in ss})))
-        return self._suspensions(self._conn.execute(query.order_by(suspensions.c.id)).all())
+        return self._suspensions(self._rows(query, suspensions, suspension_periods, "suspension_id", assessment_ids,
+                                            (suspensions.c.id,)))
 
     def move_suspension(self, s: Suspension, to: SuspensionState, **values: Any) -> None:
         self._move(suspensions, s, to.value, **values)
