@@ -71,6 +71,10 @@ def _demo(config: Config, args: argparse.Namespace) -> int:
     print(f"  {_('督促')}: {summary.dunnings:,}  {_('振替請求')}: {summary.transfer_items:,}  "
           f"{_('未消込')}: {summary.suspense:,}  {_('取消')}: {summary.reversals:,}  "
           f"{_('充当')}: {summary.appropriations:,}  {_('還付')}: {summary.refunds:,}")
+    print(f"  {_('滞納案件')}: {summary.cases:,}  {_('経過記録')}: {summary.case_records:,}  "
+          f"{_('分納誓約')}: {summary.plans:,}  {_('財産調査')}: {summary.investigations:,}  "
+          f"{_('差押等')}: {summary.dispositions:,}  {_('執行停止')}: {summary.suspensions:,}  "
+          f"{_('不納欠損')}: {summary.writeoff_runs:,}")
     print(f"  {_('所要時間')}: {summary.seconds:.1f} s")
     print(_("デモ用の職員（パスワードはすべて {p}、端末 {t}）:").format(p=DEMO_PASSWORD, t=config.terminal_id))
     for u in DEMO_USERS:
