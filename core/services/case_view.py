@@ -144,7 +144,7 @@ def officer_worklist(uow: UnitOfWork, actor: Actor, *, today: date, officer: str
     who = None if everyone else (officer or actor.user_id)
     with uow:
         policy = load_delinquency_policy(uow)
-        summaries, _more = uow.cases.summaries(officer=who, limit=100_000)  # type: ignore[attr-defined]
+        summaries, _more = uow.cases.summaries(officer=who, limit=100_000, past_due_on=today)  # type: ignore[attr-defined]
         by_id = {s["case"].id: s for s in summaries}
         sections: dict[str, list[WorkRow]] = {k: [] for k in SECTIONS}
         for s in summaries:

@@ -127,7 +127,7 @@ def select_cases(uow: Any, criteria: Criteria, *, on: date, owing: bool = False)
     more, offset = True, 0
     while more:
         page, more = uow.cases.summaries(officer=criteria.officer, team=criteria.team,
-                                         statuses=criteria.statuses, offset=offset, limit=_PAGE)
+                                         statuses=criteria.statuses, offset=offset, limit=_PAGE, past_due_on=on)
         rows += [r for r in page if _matches(r, criteria, on, owing)]
         offset += _PAGE
     if criteria.tax_codes and rows:

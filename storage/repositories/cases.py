@@ -100,11 +100,13 @@ class SqlCaseRepository:
 
     def summaries(self, *, officer: str | None = None, team: str | None = None,
                   statuses: Sequence[str] = (), due_by: date | None = None, case_ids: Sequence[int] | None = None,
-                  offset: int = 0, limit: int = 200) -> tuple[list[dict[str, Any]], bool]:
+                  offset: int = 0, limit: int = 200, past_due_on: date | None = None
+                  ) -> tuple[list[dict[str, Any]], bool]:
         """Open cases with their taxpayer's 本税 outstanding, unpaid period count and oldest 納期限.
 
         Amounts here are 本税 only (SQL aggregate, for filtering and sorting); the case
-        screen shows full balances with 延滞金 from the ledger."""
+        screen shows full balances with 延滞金 from the ledger. With *past_due_on* only
+        periods whose 納期限 is before that day count (滞納, not 納期未到来)."""
         paid = (select(allocations.c.assessment_id, func.sum(allocations.c.amount).label("paid"))
                 .where(allocations.c.component == Component.HONZEI.value)
                 .group_by(allocations.c.assessment_id).subquery())
@@ -115,6 +117,7 @@ class SqlCaseRepository:
                       func.min(case((unpaid > 0, assessments.c.due_date), else_=None)).label("oldest_due"))
                .select_from(assessments.outerjoin(paid, paid.c.assessment_id == assessments.c.id))
                .where(assessments.c.status == "active",
+                      assessments.c.due_date < (past_due_on or date.max),
                       assessments.c.taxpayer_id.in_(select(cases.c.taxpayer_id).where(
                           cases.c.status != CaseStatus.CLOSED.value)))
                .group_by(assessments.c.taxpayer_id).subquery())
