@@ -171,7 +171,11 @@ def cancel_plan(uow: UnitOfWork, actor: Actor, plan_id: int, *, on: date) -> Non
 @service(Permission.CASE_VIEW)
 def plan_views(uow: UnitOfWork, actor: Actor, case_id: int, *, as_of: date) -> list[PlanView]:
     with uow:
-        return plan_views_of(uow, uow.dispositions.plans(case_id=case_id), as_of)  # type: ignore[attr-defined]
+        views = plan_views_of(uow, uow.dispositions.plans(case_id=case_id), as_of)  # type: ignore[attr-defined]
+        uow.audit.record(actor, AuditEvent(action="plan.list", target_type="case", target_ref=str(case_id),
+                                           details={"rows": len(views)}))
+        uow.commit()
+    return views
 
 
 @dataclass(frozen=True, slots=True)

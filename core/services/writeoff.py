@@ -178,4 +178,9 @@ def reject_writeoff(uow: UnitOfWork, actor: Actor, run_id: int) -> None:
 @service(Permission.CASE_VIEW)
 def list_writeoffs(uow: UnitOfWork, actor: Actor, *, fiscal_year: int | None = None) -> list[WriteoffRun]:
     with uow:
-        return list(uow.dispositions.writeoff_runs(fiscal_year=fiscal_year))  # type: ignore[attr-defined]
+        runs = list(uow.dispositions.writeoff_runs(fiscal_year=fiscal_year))  # type: ignore[attr-defined]
+        uow.audit.record(actor, AuditEvent(action="writeoff.list", target_type="batch",
+                                           target_ref=str(fiscal_year) if fiscal_year else None,
+                                           details={"runs": len(runs)}))
+        uow.commit()
+    return runs
