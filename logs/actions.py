@@ -7,6 +7,8 @@ review screens and exports show :data:`ACTIONS` labels next to the raw name.
 from __future__ import annotations
 
 __all__ = [
+    "PLAN_LIST",
+    "WRITEOFF_LIST",
     "WRITEOFF_REJECT",
     "WRITEOFF_APPROVE",
     "WRITEOFF_PROPOSE",
@@ -110,6 +112,8 @@ __all__ = [
     "CALLCENTER_EXPORT",
     "CALLCENTER_IMPORT",
     "REPORT_DELINQUENCY",
+    "CERTIFICATE_ISSUE",
+    "CERTIFICATE_LIST",
     "ACTIONS",
     "action_label",
 ]
@@ -202,6 +206,8 @@ CASE_WORKLIST = "case.worklist"
 PLAN_CREATE = "plan.create"
 PLAN_CANCEL = "plan.cancel"
 PLAN_CHECK = "plan.check"
+PLAN_LIST = "plan.list"
+WRITEOFF_LIST = "writeoff.list"
 INVESTIGATION_REQUEST = "investigation.request"
 INVESTIGATION_ANSWER = "investigation.answer"
 INVESTIGATION_LIST = "investigation.list"
@@ -233,6 +239,10 @@ CALLCENTER_EXPORT = "callcenter.export"
 CALLCENTER_IMPORT = "callcenter.import"
 REPORT_DELINQUENCY = "report.delinquency"
 
+# 帳票・証明 (printing itself is recorded as EXPORT_FILE with the document kind)
+CERTIFICATE_ISSUE = "certificate.issue"  # details: certificate no, kind, years, applicant kind, id document, sha256
+CERTIFICATE_LIST = "certificate.list"
+
 #: action name → Japanese label.
 ACTIONS: dict[str, str] = {
     CASE_OPEN: "滞納案件の開始",
@@ -249,6 +259,8 @@ ACTIONS: dict[str, str] = {
     PLAN_CREATE: "分納誓約の登録",
     PLAN_CANCEL: "分納誓約の取消",
     PLAN_CHECK: "分納履行の点検",
+    PLAN_LIST: "分納誓約の閲覧",
+    WRITEOFF_LIST: "不納欠損の起案一覧",
     INVESTIGATION_REQUEST: "財産調査の照会",
     INVESTIGATION_ANSWER: "財産調査の回答登録",
     INVESTIGATION_LIST: "財産調査の閲覧",
@@ -338,6 +350,8 @@ ACTIONS: dict[str, str] = {
     CALLCENTER_EXPORT: "催告センター向け対象の作成",
     CALLCENTER_IMPORT: "催告センター折衝記録の取込",
     REPORT_DELINQUENCY: "滞納統計の表示",
+    CERTIFICATE_ISSUE: "納税証明書の発行",
+    CERTIFICATE_LIST: "証明書発行履歴の表示",
 }
 
 

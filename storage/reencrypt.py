@@ -22,6 +22,7 @@ from storage.schema import (
     ENCRYPTED_COLUMNS,
     case_records,
     case_tags,
+    certificates,
     dispositions,
     investigations,
     refunds,
@@ -46,6 +47,7 @@ TABLES: dict[str, Table] = {
     "dispositions": dispositions,
     "suspensions": suspensions,
     "users": users,
+    "certificates": certificates,
 }
 
 #: How each table's ciphertexts name their record in the associated data.
@@ -60,6 +62,7 @@ RECORD_IDS: dict[str, Callable[[Any], object]] = {
     "dispositions": lambda row: row.id,
     "suspensions": lambda row: row.id,
     "users": lambda row: row.id,
+    "certificates": lambda row: row.id,
 }
 
 

@@ -16,6 +16,7 @@ from storage.repositories.assessments import SqlAssessmentRepository
 from storage.repositories.batches import SqlImportBatchRepository
 from storage.repositories.cases import SqlCaseRepository
 from storage.repositories.dispositions import SqlDispositionRepository
+from storage.repositories.documents import SqlDocumentRepository
 from storage.repositories.identity import SqlIdentityRepository
 from storage.repositories.ledger import SqlLedgerRepository
 from storage.repositories.payments import SqlPaymentRepository
@@ -39,6 +40,7 @@ class SqlUnitOfWork:
     refunds: SqlRefundRepository
     cases: SqlCaseRepository
     dispositions: SqlDispositionRepository
+    documents: SqlDocumentRepository
     settings: SqlSettingsRepository
     identity: SqlIdentityRepository
     audit: AuditSink
@@ -81,6 +83,7 @@ class SqlUnitOfWork:
         self.refunds = SqlRefundRepository(self._conn, self._crypto, self._operator)
         self.cases = SqlCaseRepository(self._conn, self._crypto, self._operator)
         self.dispositions = SqlDispositionRepository(self._conn, self._crypto, self._operator)
+        self.documents = SqlDocumentRepository(self._conn, self._crypto, self._operator)
         self.settings = SqlSettingsRepository(self._conn)
         self.identity = SqlIdentityRepository(self._conn, self._crypto)
         self.audit = self._audit_factory(self._conn)

@@ -40,6 +40,7 @@ from storage.schema.delinquency import (
     writeoff_runs,
     writeoffs,
 )
+from storage.schema.documents import certificates
 from storage.schema.ledger import deferrals, dunnings, import_batches, transfer_items, transfer_runs
 from storage.schema.identity import (
     password_history,
@@ -88,6 +89,7 @@ __all__ = [
     "writeoff_runs",
     "writeoffs",
     "saved_filters",
+    "certificates",
     "audit_events",
     "audit_head",
     "audit_checkpoints",
@@ -126,6 +128,7 @@ ENCRYPTED_COLUMNS: dict[str, tuple[str, ...]] = {
     "dispositions": ("property_ct",),
     "suspensions": ("reason_ct",),
     "users": ("otp_secret_ct",),
+    "certificates": ("applicant_name_ct", "purpose_ct"),
 }
 
 BLIND_INDEX_COLUMNS: tuple[str, ...] = (

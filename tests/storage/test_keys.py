@@ -69,6 +69,10 @@ class TestRotation:
             inv = uow.dispositions.add_investigation(case_id, PropertyKind.DEPOSIT, "みなと銀行", date(2026, 1, 6))
             uow.dispositions.answer_investigation(inv, answered_on=date(2026, 1, 9), result="found",
                                                   finding="普通預金あり", value=1)
+            uow.documents.add_certificate(taxpayer_id=ids[0], kind="nozei", issued_on=date(2026, 1, 7),
+                                          fiscal_years=[2025], applicant_kind="agent", applicant_name="代理　次郎",
+                                          purpose="融資申込", id_document="driver_license", checked_by="clerk01",
+                                          terminal=None)
             uow.commit()
             before = {i: uow.taxpayers.get(i) for i in ids}
             history_before = {i: uow.taxpayers.history(i) for i in ids}
@@ -76,7 +80,7 @@ class TestRotation:
         report = reencrypt(store, ADMIN, batch_size=5)
         assert report.rows == {"taxpayers": 12, "taxpayer_history": 12, "transfer_accounts": 0, "refunds": 0,
                                "case_tags": 1, "case_records": 1, "investigations": 1, "dispositions": 0,
-                               "suspensions": 0, "users": 1}
+                               "suspensions": 0, "users": 1, "certificates": 1}
         assert report.remaining == 0 and _versions(store) == {2}
         store.close()
         reopened = open_store(store.config, audit_factory=AuditWriter)
@@ -89,6 +93,8 @@ class TestRotation:
                 assert uow.cases.records(case_id)[0][0].content == "本人と電話、来月から分納希望"
                 assert uow.cases.tags([case_id])[case_id][0].text == "要注意"
                 assert uow.dispositions.investigations(case_id=case_id)[0].finding == "普通預金あり"
+                [certificate] = uow.documents.certificates(ids[0])
+                assert (certificate.applicant_name, certificate.purpose) == ("代理　次郎", "融資申込")
             for t in before.values():
                 assert t is not None
                 for form in (SearchForm(my_number=t.my_number or ""), SearchForm(kana_name=t.name_kana),
