@@ -6,6 +6,8 @@ record that the review happened, through the :class:`AuditLog` port.
 
 from __future__ import annotations
 
+import hashlib
+
 from dataclasses import dataclass
 from datetime import date, datetime
 from typing import Any, Protocol
@@ -13,6 +15,7 @@ from typing import Any, Protocol
 from core.errors import ValidationError
 from core.ports import AuditEvent, UnitOfWork
 from core.security.permissions import Actor, Permission
+from core.services.export import check_export
 from core.services.registry import service
 
 __all__ = [
@@ -103,12 +106,18 @@ def verify_audit_log(uow: UnitOfWork, actor: Actor, log: AuditLog, *, from_seq: 
 @service(Permission.AUDIT_REVIEW)
 def review_audit_log(uow: UnitOfWork, actor: Actor, log: AuditLog, query: ReviewQuery, *,
                      fmt: str = "table", chart: bool = False) -> str:
+    """The log as a table for the screen, or as CSV / JSON — an export of the log, which
+    follows the export rule (SPEC §5.3): ``export.files`` on an export terminal, and
+    the output's SHA-256 audited with its row count."""
     if fmt not in ("table", "csv", "json"):
         raise ValidationError("--format は table, csv, json のいずれかです")
+    if fmt != "table":
+        check_export(uow, actor, "audit.review")
     text, count = log.review(query, fmt)
     if chart:
         text += "\n" + log.chart(query)
-    _note(uow, actor, "audit.review", filters=query.kinds(), count=count, format=fmt)
+    extra = {"sha256": hashlib.sha256(text.encode("utf-8")).hexdigest()} if fmt != "table" else {}
+    _note(uow, actor, "audit.review", filters=query.kinds(), count=count, format=fmt, **extra)
     return text
 
 

@@ -227,3 +227,41 @@ class TestHourlyChart:
     def test_an_empty_activity_says_so(self) -> None:
         assert "ありません" in render_hourly_chart({})
         assert "ありません" in render_hourly_chart({"u": [0] * 24})
+
+
+class TestReviewExportRule:
+    """CSV / JSON of the log leave the application: the export rule applies (SPEC §5.3)."""
+
+    def _run(self, store: Store, terminal_export: bool, fmt: str) -> str:
+        from core.domain.identity import Terminal
+        from core.security.permissions import Actor, Permission
+        from core.services.audit import review_audit_log
+        from logs.review import ReviewQuery
+        from tui.compose import audit_log
+
+        with store.uow() as uow:
+            uow.identity.add_terminal(Terminal("A1", "監査", can_export=terminal_export, is_counter=False,
+                                               disabled=False), by="t", now=datetime.now(UTC))
+            uow.commit()
+        auditor = Actor("auditor1", frozenset({Permission.AUDIT_REVIEW.value, Permission.EXPORT_FILES.value}),
+                        terminal_id="A1")
+        return review_audit_log(store.uow(), auditor, audit_log(store), ReviewQuery(), fmt=fmt)
+
+    def test_a_csv_review_on_an_export_terminal_is_audited_with_its_hash(self, store: Store) -> None:
+        import hashlib
+        text = self._run(store, True, "csv")
+        with store.reading() as conn:
+            details = conn.execute(select(audit_events.c.details).where(audit_events.c.action == "audit.review")
+                                   ).scalars().all()[-1]
+        assert hashlib.sha256(text.encode()).hexdigest() in str(details)
+
+    def test_a_csv_review_on_a_terminal_without_export_is_refused_and_audited(self, store: Store) -> None:
+        from core.services.export import ExportRefused
+        with pytest.raises(ExportRefused):
+            self._run(store, False, "json")
+        with store.reading() as conn:
+            actions = conn.execute(select(audit_events.c.action)).scalars().all()
+        assert "export.refused" in actions
+
+    def test_the_table_on_the_screen_is_not_an_export(self, store: Store) -> None:
+        assert self._run(store, False, "table") is not None
