@@ -7,6 +7,7 @@ review screens and exports show :data:`ACTIONS` labels next to the raw name.
 from __future__ import annotations
 
 __all__ = [
+    "CASE_LOOKUP",
     "PLAN_LIST",
     "WRITEOFF_LIST",
     "WRITEOFF_REJECT",
@@ -202,6 +203,7 @@ CASE_UNTAG = "case.untag"
 CASE_RECORD = "case.record"
 CASE_RECORDS = "case.records"
 CASE_VIEW = "case.view"
+CASE_LOOKUP = "case.lookup"
 CASE_WORKLIST = "case.worklist"
 PLAN_CREATE = "plan.create"
 PLAN_CANCEL = "plan.cancel"
@@ -255,6 +257,7 @@ ACTIONS: dict[str, str] = {
     CASE_RECORD: "経過記録の登録",
     CASE_RECORDS: "経過記録の閲覧",
     CASE_VIEW: "滞納案件の照会",
+    CASE_LOOKUP: "納税者の滞納案件の検索",
     CASE_WORKLIST: "滞納整理の作業一覧",
     PLAN_CREATE: "分納誓約の登録",
     PLAN_CANCEL: "分納誓約の取消",

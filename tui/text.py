@@ -9,7 +9,7 @@ from core.dates import format_wareki
 from tui.i18n import N_
 
 __all__ = ["yen", "wareki", "safe", "CHANNEL_LABELS", "CAUSE_LABELS", "OVERPAYMENT_STATES", "REFUND_STATES",
-           "REFUND_METHODS"]
+           "REFUND_METHODS", "CERTIFICATE_KINDS"]
 
 #: Labels (translated when shown with ``_()``).
 CHANNEL_LABELS: dict[str, str] = {
@@ -23,6 +23,7 @@ CAUSE_LABELS: dict[str, str] = {
 OVERPAYMENT_STATES: dict[str, str] = {"open": N_("未処理"), "settled": N_("処理済"), "cancelled": N_("取消")}
 REFUND_STATES: dict[str, str] = {"drafted": N_("起案"), "approved": N_("決裁済"), "paid": N_("支出済"),
                                  "notified": N_("通知済"), "cancelled": N_("取消")}
+CERTIFICATE_KINDS: dict[str, str] = {"nozei": N_("納税証明"), "kanno": N_("完納証明"), "mitai": N_("滞納なし証明")}
 REFUND_METHODS: dict[str, str] = {"registered": N_("登録口座"), "submitted": N_("依頼書の口座"),
                                   "koukin": N_("公金受取口座"), "cash": N_("窓口現金")}
 

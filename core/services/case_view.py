@@ -31,7 +31,7 @@ from core.services.cases import load_delinquency_policy
 from core.services.plans import PlanView, plan_views_of
 from core.services.registry import service
 
-__all__ = ["CaseDetail", "case_detail", "WorkRow", "Worklist", "officer_worklist", "SECTIONS"]
+__all__ = ["CaseDetail", "case_detail", "case_of_taxpayer", "WorkRow", "Worklist", "officer_worklist", "SECTIONS"]
 
 
 @dataclass(frozen=True, slots=True)
@@ -94,6 +94,18 @@ def case_detail(uow: UnitOfWork, actor: Actor, case_id: int, *, as_of: date) -> 
             tuple(repo.suspensions(case_id=case_id)), tuple(repo.deferrals_of_case(case_id)))
         uow.commit()
     return detail
+
+
+@service(Permission.CASE_VIEW)
+def case_of_taxpayer(uow: UnitOfWork, actor: Actor, taxpayer_id: int) -> int | None:
+    """The taxpayer's case that is not 完結 (None if there is none) — from the 照会 screen."""
+    with uow:
+        found = uow.cases.open_of_taxpayer(taxpayer_id)  # type: ignore[attr-defined]
+        uow.audit.record(actor, AuditEvent(action="case.lookup", target_type="case",
+                                           target_ref=str(found.id) if found else None,
+                                           details={"found": found is not None}))
+        uow.commit()
+    return found.id if found is not None else None
 
 
 #: section id → Japanese label, in the order the worklist shows them.

@@ -15,7 +15,7 @@ from core.services.account import taxpayer_account
 from core.services.cases import assign_case, open_case, update_case
 from storage.schema import cases, dunnings
 from storage.store import Store
-from tests.tui.business import AS_OF, keys, settle, signed_in_app, start
+from tests.tui.business import AS_OF, keys, open_taxpayer, settle, signed_in_app, start
 from tui.screens.case import CaseScreen
 from tui.screens.cases import CasesScreen
 from tui.screens.choice import ChoiceScreen
@@ -250,3 +250,36 @@ class TestSizes:
 @pytest.mark.parametrize("screen", [CasesScreen, CaseScreen, FormScreen, ChoiceScreen])
 def test_every_binding_has_an_id_and_a_description(screen: type) -> None:
     assert all(isinstance(b, Binding) and b.id and b.description for b in screen.BINDINGS)
+
+
+class TestFromTheTaxpayer:
+    async def test_k_on_a_taxpayer_opens_their_case_and_tab_6_lists_certificates(self, demo_store: Store) -> None:
+        from tui.screens.case import CaseScreen
+        from tui.screens.taxpayer import TaxpayerScreen
+
+        with demo_store.uow() as uow:
+            tid = uow.cases.summaries(limit=1)[0][0]["case"].taxpayer_id
+        app = signed_in_app(demo_store, "officer")
+        async with app.run_test(size=(120, 40)) as pilot:
+            await open_taxpayer(app, pilot, tid)
+            await pilot.press("6")
+            await settle(app, pilot)
+            assert app.screen.query_one("#tabs").active == "certificates"
+            await pilot.press("k")
+            await settle(app, pilot)
+            assert isinstance(app.screen, CaseScreen)
+            await pilot.press("escape")
+            await settle(app, pilot)
+            assert isinstance(app.screen, TaxpayerScreen)
+
+    async def test_an_inquiry_user_has_no_case_key(self, demo_store: Store) -> None:
+        from tui.screens.taxpayer import TaxpayerScreen
+
+        with demo_store.uow() as uow:
+            tid = uow.cases.summaries(limit=1)[0][0]["case"].taxpayer_id
+        app = signed_in_app(demo_store, "inquiry")
+        async with app.run_test(size=(120, 40)) as pilot:
+            await open_taxpayer(app, pilot, tid)
+            await pilot.press("k")
+            await settle(app, pilot)
+            assert isinstance(app.screen, TaxpayerScreen)

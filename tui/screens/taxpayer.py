@@ -1,5 +1,6 @@
 """納税者の照会: 基本情報, 調定・収納 (per period with 延滞金 as of today and 時効完成日),
-収納履歴, 還付・充当. From here: 窓口収納 (p) and revealing the My Number (m)."""
+収納履歴, 還付・充当, 口座振替, 発行履歴. From here: 窓口収納 (p), revealing the My Number (m)
+and the taxpayer's 滞納案件 (k)."""
 
 from __future__ import annotations
 
@@ -12,16 +13,19 @@ from textual.containers import Vertical
 from textual.widgets import DataTable, Footer, Header, Static, TabbedContent, TabPane
 
 from core.security.permissions import Permission
+from core.documents.model import CertificateIssue
 from core.services.account import TaxpayerAccount, taxpayer_account
+from core.services.case_view import case_of_taxpayer
+from core.services.certificates import list_certificates
 from core.services.taxpayer_view import TaxpayerView, view_taxpayer
 from core.services.transfer import AccountLine, register_account, transfer_accounts
 from tui.i18n import _
 from tui.screens.base import BusinessScreen
-from tui.text import CAUSE_LABELS, CHANNEL_LABELS, OVERPAYMENT_STATES, safe, wareki, yen
+from tui.text import CERTIFICATE_KINDS, CAUSE_LABELS, CHANNEL_LABELS, OVERPAYMENT_STATES, safe, wareki, yen
 
 __all__ = ["TaxpayerScreen"]
 
-_TABS = ("basic", "periods", "payments", "refunds", "accounts")
+_TABS = ("basic", "periods", "payments", "refunds", "accounts", "certificates")
 
 
 class TaxpayerScreen(BusinessScreen):
@@ -31,6 +35,8 @@ class TaxpayerScreen(BusinessScreen):
         Binding("3", "tab('payments')", _("収納履歴"), id="taxpayer.tab.payments"),
         Binding("4", "tab('refunds')", _("還付・充当"), id="taxpayer.tab.refunds"),
         Binding("5", "tab('accounts')", _("口座振替"), id="taxpayer.tab.accounts"),
+        Binding("6", "tab('certificates')", _("発行履歴"), id="taxpayer.tab.certificates"),
+        Binding("k", "case", _("滞納案件を開く"), id="taxpayer.case"),
         Binding("t", "register_account", _("口座振替の登録"), id="taxpayer.transfer"),
         Binding("x", "reverse", _("収納の取消"), id="taxpayer.reverse"),
         Binding("p", "counter", _("窓口収納"), id="taxpayer.counter"),
@@ -59,6 +65,8 @@ class TaxpayerScreen(BusinessScreen):
                 yield DataTable(id="refunds-table", cursor_type="row", zebra_stripes=True)
             with TabPane(_("5 口座振替"), id="accounts"):
                 yield DataTable(id="accounts-table", cursor_type="row", zebra_stripes=True)
+            with TabPane(_("6 発行履歴"), id="certificates"):
+                yield DataTable(id="certificates-table", cursor_type="row", zebra_stripes=True)
         yield Footer()
 
     def check_action(self, action: str, parameters: tuple[object, ...]) -> bool | None:
@@ -71,6 +79,8 @@ class TaxpayerScreen(BusinessScreen):
             return actor is not None and actor.can(Permission.TRANSFER_MANAGE)
         if action == "reveal":
             return self.view is not None and self.view.can_reveal
+        if action == "case":
+            return actor is not None and actor.can(Permission.CASE_VIEW)
         return True
 
     def on_mount(self) -> None:
@@ -83,6 +93,8 @@ class TaxpayerScreen(BusinessScreen):
             _("番号"), _("発生日"), _("原因"), _("過誤納額"), _("残額"), _("状態"))
         self.query_one("#accounts-table", DataTable).add_columns(
             _("金融機関"), _("支店"), _("種目"), _("口座番号"), _("税目"), _("開始日"), _("終了日"), _("状態"))
+        self.query_one("#certificates-table", DataTable).add_columns(
+            _("証明書番号"), _("発行日"), _("種類"), _("年度"), _("申請者"), _("本人確認"), _("使用目的"), _("発行者"))
         self.action_reload()
 
     def action_reload(self) -> None:
@@ -90,6 +102,7 @@ class TaxpayerScreen(BusinessScreen):
         self.call(view_taxpayer, self.taxpayer_id, then=self._show_view)
         self.call(taxpayer_account, self.taxpayer_id, as_of=today, then=self._show_account)
         self.call(transfer_accounts, self.taxpayer_id, then=self._show_transfer_accounts)
+        self.call(list_certificates, self.taxpayer_id, then=self._show_certificates)
 
     def action_tab(self, tab: str) -> None:
         self.query_one("#tabs", TabbedContent).active = tab
@@ -173,6 +186,27 @@ class TaxpayerScreen(BusinessScreen):
                           ",".join(a.tax_codes), wareki(a.start_on), wareki(a.end_on),
                           _("有効") if a.status == "active" else _("終了"), key=str(a.id))
 
+    def _show_certificates(self, rows: list[CertificateIssue]) -> None:
+        table = self.query_one("#certificates-table", DataTable)
+        table.clear()
+        for c in rows:
+            applicant = _("本人") if c.applicant_kind == "self" else _("代理人") + " " + safe(c.applicant_name)
+            table.add_row(c.certificate_no, wareki(c.issued_on), _(CERTIFICATE_KINDS.get(c.certificate_kind,
+                                                                                          c.certificate_kind)),
+                          ",".join(str(y) for y in c.fiscal_years), applicant, safe(c.id_document), safe(c.purpose),
+                          c.checked_by, key=str(c.id))
+
+    def action_case(self) -> None:
+        def opened(case_id: int | None) -> None:
+            if case_id is None:
+                self.notify(_("この納税者に進行中の滞納案件はありません"))
+                return
+            from tui.screens.case import CaseScreen
+
+            self.app.push_screen(CaseScreen(case_id))
+
+        self.call(case_of_taxpayer, self.taxpayer_id, then=opened)
+
     def action_register_account(self) -> None:
         from tui.screens.transfer_account import TransferAccountScreen
 
@@ -244,5 +278,5 @@ class TaxpayerScreen(BusinessScreen):
     @on(TabbedContent.TabActivated)
     def _tab(self, event: TabbedContent.TabActivated) -> None:
         pane = event.pane.id
-        if pane in ("periods", "payments", "refunds", "accounts"):
+        if pane in ("periods", "payments", "refunds", "accounts", "certificates"):
             self.query_one(f"#{pane}-table", DataTable).focus()
