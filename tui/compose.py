@@ -184,6 +184,14 @@ class SessionServices:
         write_private(path, data)
         return request, path
 
+    def document_writer(self, progress: Callable[[int, int | None], None] | None = None) -> Any:
+        """A PDF writer into ``documents/`` (the services check the export rule and audit)."""
+        from storage.documents.fonts import load_fonts
+        from storage.documents.writer import PdfDocumentWriter
+
+        folder = self._store.config.documents_dir
+        return PdfDocumentWriter(folder, fonts=load_fonts(self._store.config.font_path), progress=progress)
+
     def import_file(self, session_id: str, kind: str, path: Path, *,
                     progress: Callable[[int, int], None]) -> Any:
         """Read, validate and import one file (``payments`` / ``atena`` / ``assessments``).

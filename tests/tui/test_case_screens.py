@@ -283,3 +283,51 @@ class TestFromTheTaxpayer:
             await pilot.press("k")
             await settle(app, pilot)
             assert isinstance(app.screen, TaxpayerScreen)
+
+
+class TestDelinquencyBatch:
+    async def test_a_supervisor_runs_the_case_batch_the_plan_check_and_sees_statistics(self, demo_store: Store) -> None:
+        from tui.screens.delinquency_batch import DelinquencyBatchScreen
+
+        app = signed_in_app(demo_store, "supervisor")
+        async with app.run_test(size=(120, 40)) as pilot:
+            await start(app, pilot)
+            await pilot.press("7")
+            await settle(app, pilot)
+            await pilot.press("b")
+            await settle(app, pilot)
+            assert isinstance(app.screen, DelinquencyBatchScreen)
+            result = app.screen.query_one("#dbatch-result", Static)
+            await pilot.press("f9")
+            await settle(app, pilot)
+            text = str(result.render())
+            assert "滞納者" in text and "█" in text and "年度" in text
+            await pilot.press("f6")
+            await settle(app, pilot)
+            assert isinstance(app.screen, ConfirmScreen)
+            await pilot.press("y")
+            await settle(app, pilot)
+            assert "分納の点検" in str(result.render())
+            await pilot.press("f5")
+            await settle(app, pilot)
+            await pilot.press("y")
+            await settle(app, pilot)
+            assert "案件を開始しました" in str(result.render())
+
+    async def test_an_officer_cannot_open_cases_in_bulk(self, demo_store: Store) -> None:
+        app = signed_in_app(demo_store, "officer")
+        async with app.run_test(size=(120, 40)) as pilot:
+            await start(app, pilot)
+            await pilot.press("7")
+            await settle(app, pilot)
+            await pilot.press("b")
+            await settle(app, pilot)
+            await pilot.press("f5")
+            await settle(app, pilot)
+            assert not isinstance(app.screen, ConfirmScreen)  # case.assign only
+
+    def test_the_bars_scale_to_the_largest_value(self) -> None:
+        from tui.screens.delinquency_batch import bar_chart
+
+        lines = bar_chart([("a", 100), ("b", 50), ("c", 0)], width=10)
+        assert lines[0].count("█") == 10 and lines[1].count("█") == 5 and "█" not in lines[2]

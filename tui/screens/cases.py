@@ -41,6 +41,7 @@ class CasesScreen(BusinessScreen):
     BINDINGS = [
         Binding("a", "everyone", _("全担当者の案件"), id="cases.everyone"),
         Binding("f5", "reload", _("再表示"), id="cases.reload"),
+        Binding("b", "batch", _("一括処理"), id="cases.batch"),
     ]
 
     def __init__(self) -> None:
@@ -77,6 +78,11 @@ class CasesScreen(BusinessScreen):
             self.everyone = bool(self.check_action("everyone", ()))
         today = self.app.services.today()  # type: ignore[attr-defined]
         self.call(officer_worklist, today=today, everyone=self.everyone, then=self._show)
+
+    def action_batch(self) -> None:
+        from tui.screens.delinquency_batch import DelinquencyBatchScreen
+
+        self.app.push_screen(DelinquencyBatchScreen())
 
     def action_everyone(self) -> None:
         self.everyone = not self.everyone
