@@ -12,6 +12,7 @@
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import UTC, date, datetime, time, timedelta
 from typing import Any
@@ -27,7 +28,7 @@ from core.services.registry import service
 __all__ = [
     "DELINQUENCY_POLICY_KEY", "DelinquencyPolicy", "load_delinquency_policy", "open_case", "open_due_cases",
     "assign_case", "update_case", "close_case", "add_tag", "remove_tag", "add_record", "list_records",
-    "record_kind", "counterpart", "JST", "at_noon",
+    "record_kind", "counterpart", "JST", "at_noon", "case_periods", "text_value",
 ]
 
 DELINQUENCY_POLICY_KEY = "delinquency_policy"
@@ -91,6 +92,25 @@ def _text(value: str | None, label: str, *, required: bool = False, limit: int =
         if required:
             raise ValidationError(f"{label}を入力してください", field=label)
         return None
+    if len(value) > limit:
+        raise ValidationError(f"{label}は{limit}文字以内です", field=label)
+    return value
+
+
+def case_periods(uow: Any, case_: Case, assessment_ids: Sequence[int]) -> list[Any]:
+    """Inside the caller's unit of work: the chosen periods, locked, each the case's taxpayer's."""
+    if not assessment_ids:
+        raise ValidationError("対象の期別を選んでください", field="assessment_ids")
+    periods = uow.ledger.lock_periods(sorted(set(assessment_ids)))
+    if len(periods) != len(set(assessment_ids)) or any(a.taxpayer_id != case_.taxpayer_id for a in periods):
+        raise ValidationError("選んだ期別がこの案件の納税者の調定にありません", field="assessment_ids")
+    return list(periods)
+
+
+def text_value(value: str | None, label: str, *, limit: int) -> str:
+    """Required free text of at most *limit* characters (a Japanese message names *label*)."""
+    if not isinstance(value, str) or not value.strip():
+        raise ValidationError(f"{label}を入力してください", field=label)
     if len(value) > limit:
         raise ValidationError(f"{label}は{limit}文字以内です", field=label)
     return value

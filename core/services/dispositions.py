@@ -38,7 +38,7 @@ from core.domain.payment import Channel, Payment
 from core.errors import ConflictError, ValidationError
 from core.ports import AuditEvent, UnitOfWork
 from core.security.permissions import Actor, Permission, require_other_checker
-from core.services.cases import append_record, at_noon
+from core.services.cases import append_record, at_noon, case_periods, text_value
 from core.services.dunning import seizure_possible_on
 from core.services.ledger import load_policy, period_views
 from core.services.posting import post_payment
@@ -64,19 +64,13 @@ def property_kind(value: PropertyKind | str) -> PropertyKind:
                               field="property_kind") from None
 
 
-def _text(value: str, label: str, limit: int) -> str:
-    if not isinstance(value, str) or not value.strip():
-        raise ValidationError(f"{label}を入力してください", field=label)
-    if len(value) > limit:
-        raise ValidationError(f"{label}は{limit}文字以内です", field=label)
-    return value
 
 
 @service(Permission.CASE_EDIT)
 def request_investigation(uow: UnitOfWork, actor: Actor, case_id: int, *, target: PropertyKind | str,
                           institution: str, requested_on: date) -> int:
     kind = property_kind(target)
-    name = _text(institution, "照会先", 100)
+    name = text_value(institution, "照会先", limit=100)
     with uow:
         uow.cases.get(case_id)  # type: ignore[attr-defined]  # NotFound, not a foreign-key error from the insert
         inv_id = uow.dispositions.add_investigation(case_id, kind, name, requested_on)  # type: ignore[attr-defined]
@@ -199,18 +193,14 @@ def propose_disposition(uow: UnitOfWork, actor: Actor, case_id: int, *, kind: Di
         raise ValidationError("種類は seizure（差押）/ participation（参加差押）/ demand（交付要求）です",
                               field="kind") from None
     pkind = property_kind(property_kind_)
-    text = _text(description, "財産の表示", 400)
+    text = text_value(description, "財産の表示", limit=400)
     if amount is not None and (isinstance(amount, bool) or not isinstance(amount, int) or amount < 0):
         raise ValidationError("見積価額・要求額は0以上の整数（円）です", field="amount")
-    if not assessment_ids:
-        raise ValidationError("差押・交付要求に係る期別を選んでください", field="assessment_ids")
     with uow:
         case_ = uow.cases.get(case_id, lock=True)  # type: ignore[attr-defined]
         if case_.status is CaseStatus.CLOSED:
             raise ConflictError("完結した案件です")
-        periods = uow.ledger.lock_periods(sorted(set(assessment_ids)))  # type: ignore[attr-defined]
-        if len(periods) != len(set(assessment_ids)) or any(a.taxpayer_id != case_.taxpayer_id for a in periods):
-            raise ValidationError("選んだ期別がこの案件の納税者の調定にありません", field="assessment_ids")
+        periods = case_periods(uow, case_, assessment_ids)
         _check_enforceable(uow, dkind, periods, start_on)
         _check_331(uow, [a.id for a in periods], start_on)
         did = uow.dispositions.add_disposition(  # type: ignore[attr-defined]

@@ -27,7 +27,7 @@ from core.ports import AuditEvent, UnitOfWork
 from core.rules.balance import Entry
 from core.rules.installments import Instalment, PlanProgress, custom_schedule, equal_schedule, plan_progress
 from core.security.permissions import Actor, Permission
-from core.services.cases import append_record, at_noon, load_delinquency_policy
+from core.services.cases import append_record, at_noon, case_periods, load_delinquency_policy
 from core.services.ledger import load_policy, period_views
 from core.services.registry import service
 
@@ -120,15 +120,11 @@ def create_plan(uow: UnitOfWork, actor: Actor, case_id: int, *, pledged_on: date
                 count: int | None = None, first_on: date | None = None, interval_months: int = 1,
                 total: int | None = None, rows: Sequence[tuple[date, int]] | None = None) -> int:
     """分納誓約を受ける. Equal: *count* instalments from *first_on*; custom: *rows*."""
-    if not assessment_ids:
-        raise ValidationError("分納の対象とする期別を選んでください", field="assessment_ids")
     with uow:
         case_ = uow.cases.get(case_id, lock=True)  # type: ignore[attr-defined]
         if case_.status is CaseStatus.CLOSED:
             raise ConflictError("完結した案件には分納誓約を登録できません")
-        periods = uow.ledger.lock_periods(sorted(set(assessment_ids)))  # type: ignore[attr-defined]
-        if len(periods) != len(set(assessment_ids)) or any(a.taxpayer_id != case_.taxpayer_id for a in periods):
-            raise ValidationError("選んだ期別がこの案件の納税者の調定にありません", field="assessment_ids")
+        periods = case_periods(uow, case_, assessment_ids)
         views = period_views(uow, periods, pledged_on, load_policy(uow))
         bad = [v for v in views if v.extinct or v.balance.total_due == 0]
         if bad:

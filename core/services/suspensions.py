@@ -18,13 +18,13 @@ from __future__ import annotations
 from collections.abc import Sequence
 from datetime import date, timedelta
 
-from core.domain.delinquency import CaseStatus, RecordKind, Suspension, SuspensionState
+from core.domain.delinquency import Case, CaseStatus, RecordKind, Suspension, SuspensionState
 from core.errors import ConflictError, ValidationError
 from core.ports import AuditEvent, UnitOfWork
 from core.rules.prescription import period_end
 from core.rules.suspension import GROUNDS, extinguished_from
 from core.security.permissions import Actor, Permission, require_other_checker
-from core.services.cases import append_record, at_noon
+from core.services.cases import append_record, at_noon, case_periods
 from core.services.ledger import load_policy, period_views
 from core.services.registry import refuse_own, service
 
@@ -36,12 +36,8 @@ DEFERRAL_KINDS = {"choshu": "徴収猶予（15条）", "kanka": "換価の猶予
 REDUCTIONS = {"none": "免除なし", "half": "2分の1免除", "full": "全額免除"}
 
 
-def _own_periods(uow: UnitOfWork, taxpayer_id: int, assessment_ids: Sequence[int], on: date) -> list[int]:
-    if not assessment_ids:
-        raise ValidationError("対象の期別を選んでください", field="assessment_ids")
-    periods = uow.ledger.lock_periods(sorted(set(assessment_ids)))  # type: ignore[attr-defined]
-    if len(periods) != len(set(assessment_ids)) or any(a.taxpayer_id != taxpayer_id for a in periods):
-        raise ValidationError("選んだ期別がこの案件の納税者の調定にありません", field="assessment_ids")
+def _own_periods(uow: UnitOfWork, case_: Case, assessment_ids: Sequence[int], on: date) -> list[int]:
+    periods = case_periods(uow, case_, assessment_ids)
     views = period_views(uow, periods, on, load_policy(uow))
     if any(v.extinct or v.balance.total_due == 0 for v in views):
         raise ConflictError("完納済みまたは徴収権が消滅した期別が含まれています")
@@ -61,7 +57,7 @@ def propose_suspension(uow: UnitOfWork, actor: Actor, case_id: int, *, ground: i
         case_ = uow.cases.get(case_id, lock=True)  # type: ignore[attr-defined]
         if case_.status is CaseStatus.CLOSED:
             raise ConflictError("完結した案件です")
-        ids = _own_periods(uow, case_.taxpayer_id, assessment_ids, on)
+        ids = _own_periods(uow, case_, assessment_ids, on)
         live = uow.dispositions.suspensions(assessment_ids=ids, states=("proposed", "in_force"))  # type: ignore[attr-defined]
         if live:
             raise ConflictError("既に執行停止（起案中を含む）の期別があります")
@@ -186,7 +182,7 @@ def grant_deferral(uow: UnitOfWork, actor: Actor, case_id: int, *, kind: str, st
         raise ValidationError("猶予期間は1年以内です（延長は改めて決定します）", field="end_on")
     with uow:
         case_ = uow.cases.get(case_id, lock=True)  # type: ignore[attr-defined]
-        ids = _own_periods(uow, case_.taxpayer_id, assessment_ids, start_on)
+        ids = _own_periods(uow, case_, assessment_ids, start_on)
         made = uow.dispositions.add_deferrals(assessment_ids=ids, kind=kind, start_on=start_on,  # type: ignore[attr-defined]
                                               end_on=end_on, reduction=reduction, case_id=case_id,
                                               by=actor.user_id)

@@ -23,6 +23,7 @@ from core.domain.delinquency import (
 from core.domain.payment import Component
 from core.errors import ConflictError, NotFound
 from storage.crypto.context import Crypto
+from storage.repositories.encrypted import EncryptedText
 from storage.schema import allocations, assessments, case_records, case_tags, cases, saved_filters, taxpayers
 
 __all__ = ["SqlCaseRepository", "case_from_row"]
@@ -34,17 +35,11 @@ def case_from_row(r: Any) -> Case:
                 opened_reason=r.opened_reason, closed_on=r.closed_on, version=int(r.version))
 
 
-class SqlCaseRepository:
+class SqlCaseRepository(EncryptedText):
     def __init__(self, conn: Connection, crypto: Crypto, operator: str = "system") -> None:
         self._conn = conn
         self._crypto = crypto
         self._operator = operator
-
-    def _enc(self, value: str | None, table: str, column: str, record_id: int) -> bytes | None:
-        return self._crypto.cipher.encrypt_opt(value, table=table, column=column, record_id=record_id)
-
-    def _dec(self, value: bytes | None, table: str, column: str, record_id: int) -> str | None:
-        return self._crypto.cipher.decrypt_opt(value, table=table, column=column, record_id=record_id)
 
     # -- cases ---------------------------------------------------------------
     def open_case(self, taxpayer_id: int, *, on: date, reason: str, officer: str | None = None,

@@ -27,6 +27,7 @@ from core.domain.ledger import DeferralTerm
 from core.errors import ConflictError, NotFound
 from core.rules.installments import Instalment
 from storage.crypto.context import Crypto
+from storage.repositories.encrypted import EncryptedText
 from storage.schema import (
     cases,
     deferrals,
@@ -50,17 +51,11 @@ def _chunks(ids: Sequence[int]) -> Iterable[list[int]]:
         yield list(ids[i:i + 500])
 
 
-class SqlDispositionRepository:
+class SqlDispositionRepository(EncryptedText):
     def __init__(self, conn: Connection, crypto: Crypto, operator: str = "system") -> None:
         self._conn = conn
         self._crypto = crypto
         self._operator = operator
-
-    def _enc(self, value: str | None, table: str, column: str, record_id: int) -> bytes | None:
-        return self._crypto.cipher.encrypt_opt(value, table=table, column=column, record_id=record_id)
-
-    def _dec(self, value: bytes | None, table: str, column: str, record_id: int) -> str | None:
-        return self._crypto.cipher.decrypt_opt(value, table=table, column=column, record_id=record_id)
 
     def _links(self, table: Table, key: str, ids: Sequence[int]) -> dict[int, tuple[int, ...]]:
         out: dict[int, list[int]] = {i: [] for i in ids}
