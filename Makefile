@@ -6,7 +6,7 @@ STAMP  := $(VENV)/.installed
 DATA   ?= var
 DEMO_TAXPAYERS ?= 2000
 
-.PHONY: run test test-fast venv demo clean-demo bench bench-quick reliability
+.PHONY: run test test-fast e2e venv demo clean-demo bench bench-quick reliability
 
 $(STAMP): pyproject.toml
 	test -x $(BIN)/python || $(PYTHON) -m venv $(VENV)
@@ -24,6 +24,10 @@ run: $(STAMP)
 ## make test: the whole suite (SQLite; PostgreSQL too when NOZEI_TEST_PG_URL is set).
 test: $(STAMP)
 	$(BIN)/python -m pytest -q -n 2 --dist loadfile
+
+## make e2e: only the end-to-end test that drives the real `nozei` in tmux (~25 s; also part of `make test`).
+e2e: $(STAMP)
+	$(BIN)/python -m pytest -q -m e2e tests/tui/test_e2e_tmux.py
 
 test-fast: $(STAMP)
 	$(BIN)/python -m pytest -q -x

@@ -25,6 +25,7 @@ ENV_KEYS: dict[str, str] = {
     "NOZEI_TERMINAL_ID": "terminal_id",
     "NOZEI_LANG": "language",
     "NOZEI_FONT_PATH": "font_path",
+    "NOZEI_KEYMAP": "keymap",
 }
 
 
@@ -37,6 +38,8 @@ class Config:
     language: str = "ja"
     font_path: Path | None = None
     policy: Mapping[str, Any] = field(default_factory=dict)
+    #: The user's key assignments (TOML: binding id = keys); default ``<data dir>/keymap.toml``.
+    keymap: Path | None = None
 
     @property
     def resolved_database_url(self) -> str:
@@ -47,6 +50,10 @@ class Config:
     @property
     def resolved_key_file(self) -> Path:
         return self.key_file if self.key_file is not None else self.data_dir / "keys" / "kek.key"
+
+    @property
+    def keymap_file(self) -> Path:
+        return self.keymap if self.keymap is not None else self.data_dir / "keymap.toml"
 
     @property
     def log_dir(self) -> Path:
@@ -65,7 +72,7 @@ class Config:
 def _apply(cfg: Config, values: Mapping[str, Any], origin: str) -> Config:
     changes: dict[str, Any] = {}
     for key, value in values.items():
-        if key in ("data_dir", "key_file", "font_path"):
+        if key in ("data_dir", "key_file", "font_path", "keymap"):
             changes[key] = Path(str(value)) if value not in (None, "") else None
         elif key in ("database_url", "terminal_id", "language"):
             changes[key] = str(value)

@@ -3,6 +3,8 @@
 from __future__ import annotations
 
 import time
+from collections.abc import Mapping
+from typing import Any
 
 from textual import events, work
 from textual.app import App
@@ -13,6 +15,8 @@ from core.security.permissions import Actor
 from core.services.auth import LoginResult, SessionEnded, SessionLocked
 from tui.compose import AppContext, SessionServices
 from tui.i18n import _
+from tui.keymap import load_keymap
+from tui.palette import AreaCommands
 from tui.screens.change_password import ChangePasswordScreen
 from tui.screens.home import HomeScreen
 from tui.screens.lock import LockScreen
@@ -21,6 +25,14 @@ from tui.screens.login import LoginScreen
 __all__ = ["NozeiApp"]
 
 IDLE_CHECK_SECONDS = 15.0
+
+
+def _configured_keymap(services: SessionServices) -> dict[str, str]:
+    store: Any = getattr(services, "_store", None)
+    config = getattr(store, "config", None)
+    if config is None:
+        return {}
+    return load_keymap(config.keymap_file, required=config.keymap is not None)
 
 
 class NozeiApp(App[None]):
@@ -51,10 +63,23 @@ class NozeiApp(App[None]):
     #confirm-keys, #receipt-keys, #reveal-keys { color: $text-muted; margin-top: 1; }
     #reveal-number { text-style: bold; margin-top: 1; }
     """
-    BINDINGS = [Binding("ctrl+q", "quit", _("終了"), id="app.quit", priority=True)]
+    BINDINGS = [
+        Binding("ctrl+q", "quit", _("終了"), id="app.quit", priority=True),
+        Binding("ctrl+p", "command_palette", _("コマンド"), id="app.palette", show=False, priority=True),
+    ]
+    #: The command palette offers the user's areas (as the menu does) and the screen's actions;
+    #: Textual's own system commands (themes, screenshots to files) are left out.
+    COMMANDS = {AreaCommands}
 
-    def __init__(self, context: AppContext, services: SessionServices) -> None:
+    def __init__(self, context: AppContext, services: SessionServices,
+                 keymap: Mapping[str, str] | None = None) -> None:
+        """*keymap* (binding id → keys) defaults to the user's keymap file from the configuration
+        (``keymap`` / ``NOZEI_KEYMAP`` / ``<data dir>/keymap.toml``); a bad file stops the start."""
+        if keymap is None:
+            keymap = _configured_keymap(services)
         super().__init__()
+        if keymap:
+            self.set_keymap(dict(keymap))
         self.context = context
         self.services = services
         self.session_id: str | None = None
@@ -177,6 +202,12 @@ class NozeiApp(App[None]):
     def _unlocked(self, _result: None) -> None:
         self.locked = False
         self.last_input = time.monotonic()
+
+    def action_command_palette(self) -> None:
+        """Ctrl+P: only for a signed-in, unlocked session (the palette opens areas)."""
+        if self.actor is None or self.locked:
+            return
+        super().action_command_palette()
 
     def action_help(self) -> None:
         """F1: every key of the current screen with what it does."""

@@ -14,6 +14,7 @@ from textual.screen import Screen
 from core.errors import NozeiError
 from core.services.auth import SessionEnded, SessionLocked
 from tui.i18n import _
+from tui.palette import ScreenCommands
 
 __all__ = ["BusinessScreen"]
 
@@ -24,6 +25,8 @@ class BusinessScreen(Screen[None]):
         Binding("ctrl+l", "app.logout", _("ログアウト"), id="screen.logout"),
         Binding("f1", "app.help", _("ヘルプ"), id="screen.help"),
     ]
+    #: Ctrl+P lists this screen's own actions (by their Japanese names) beside the areas.
+    COMMANDS = {ScreenCommands}
 
     def action_back(self) -> None:
         if len(self.app.screen_stack) > 2:

@@ -1,4 +1,5 @@
-"""F1 ヘルプ: the keys of the screen underneath, each with its description."""
+"""F1 ヘルプ: the keys of the screen underneath, each with its description — the keys in
+effect, i.e. after the user's keymap (``keymap.toml``) has been applied."""
 
 from __future__ import annotations
 
@@ -9,12 +10,30 @@ from textual.screen import ModalScreen, Screen
 from textual.widgets import Static
 
 from tui.i18n import _
+from tui.keymap import effective_keys
 
-__all__ = ["HelpScreen", "key_label"]
+__all__ = ["HelpScreen", "key_label", "help_rows"]
 
 
 def key_label(key: str) -> str:
-    return "+".join(part.capitalize() if len(part) > 1 else part for part in key.split("+"))
+    return "+".join(part.capitalize() if len(part) > 1 else part for part in key.strip().split("+"))
+
+
+def help_rows(under: Screen[object]) -> list[tuple[str, str]]:
+    """(keys, description) for every described binding of *under* and the app, keymap applied."""
+    app = under.app
+    keymap = getattr(app, "_keymap", {}) or {}
+    rows: list[tuple[str, str]] = []
+    seen: set[tuple[str, str]] = set()
+    bindings = [b for bs in under._bindings.key_to_bindings.values() for b in bs]  # noqa: SLF001
+    bindings += [b for bs in app._bindings.key_to_bindings.values() for b in bs]  # noqa: SLF001
+    for binding in bindings:
+        keys = effective_keys(binding, keymap)
+        if not binding.description or (keys, binding.description) in seen:
+            continue
+        seen.add((keys, binding.description))
+        rows.append((" / ".join(key_label(k) for k in keys.split(",")), binding.description))
+    return rows
 
 
 class HelpScreen(ModalScreen[None]):
@@ -25,15 +44,7 @@ class HelpScreen(ModalScreen[None]):
         self.under = under
 
     def compose(self) -> ComposeResult:
-        rows: list[str] = []
-        seen: set[tuple[str, str]] = set()
-        bindings = [b for bs in self.under._bindings.key_to_bindings.values() for b in bs]  # noqa: SLF001
-        bindings += [b for bs in self.app._bindings.key_to_bindings.values() for b in bs]  # noqa: SLF001
-        for binding in bindings:
-            if not binding.description or (binding.key, binding.description) in seen:
-                continue
-            seen.add((binding.key, binding.description))
-            rows.append(f"{key_label(binding.key):<14} {binding.description}")
+        rows = [f"{keys:<14} {description}" for keys, description in help_rows(self.under)]
         with VerticalScroll(id="help-box"):
             yield Static(_("キー操作"), id="help-title")
             yield Static("\n".join(rows) or _("この画面に固有のキーはありません"), markup=False)
