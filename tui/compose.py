@@ -167,6 +167,15 @@ class SessionServices:
         return self._tools.clock.today()
 
     @property
+    def tools(self) -> AuthTools:
+        """The login tools (hasher, OTP engine, clock) the administration services need."""
+        return self._tools
+
+    def audit_log(self) -> ChainAuditLog:
+        """The audit log port for the review, anomaly and verification services."""
+        return audit_log(self._store)
+
+    @property
     def inbox(self) -> Path:
         return self._store.config.inbox_dir
 

@@ -19,6 +19,7 @@ from core.security.permissions import Actor, Permission, require_other_checker
 from core.services.registry import service
 
 __all__ = [
+    "rates_in_force",
     "RATE_TABLE_KEY",
     "PROPOSALS_KEY",
     "RateProposal",
@@ -59,6 +60,13 @@ def _to_proposal(data: dict[str, Any]) -> RateProposal:
         proposed_at=str(data["proposed_at"]),
         replaces=RateTable.from_rows([replaces])[int(replaces["year"])] if replaces else None,
     )
+
+
+@service(Permission.ADMIN_SETTINGS)
+def rates_in_force(uow: UnitOfWork, actor: Actor) -> RateTable:
+    """The rate table in force (not personal data; shown to those who set it)."""
+    with uow:
+        return load_rate_table(uow)
 
 
 @service(Permission.ADMIN_SETTINGS)

@@ -53,11 +53,11 @@ class TestMenu:
             await settle(app, pilot)
             assert isinstance(app.screen, HomeScreen)
 
-    async def test_an_administrator_gets_no_business_area(self, demo_store: Store) -> None:
+    async def test_an_administrator_gets_no_business_area_only_administration(self, demo_store: Store) -> None:
         app = signed_in_app(demo_store, "admin")
         async with app.run_test(size=(160, 45)) as pilot:
             await start(app, pilot)
-            assert _areas(app) == [] and app.screen.query("#no-areas")
+            assert _areas(app) == ["admin"] and not app.screen.query("#no-areas")
 
     async def test_f1_lists_the_keys_of_the_screen(self, demo_store: Store) -> None:
         app = signed_in_app(demo_store, "clerk")

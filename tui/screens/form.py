@@ -82,7 +82,7 @@ class FormScreen(ModalScreen[Any]):
             result = self.parse(field_values(self, "form-"))
         except ValueError as exc:
             self.query_one("#form-error", Static).update(str(exc))
-            self.bell()
+            self.app.bell()
             return
         self.dismiss(result)
 

@@ -70,6 +70,18 @@ def _cases() -> Screen[None]:
     return CasesScreen()
 
 
+def _admin() -> Screen[None]:
+    from tui.screens.admin import AdminScreen
+
+    return AdminScreen()
+
+
+def _audit() -> Screen[None]:
+    from tui.screens.audit import AuditScreen
+
+    return AuditScreen()
+
+
 def _approvals() -> Screen[None]:
     from tui.screens.refunds import RefundsScreen
 
@@ -90,6 +102,8 @@ AREAS: tuple[Area, ...] = (
          _import),
     Area("batch", _("一括処理（督促・口座振替の請求）"), "f8", "6", Permission.DUNNING_RUN, _batch),
     Area("cases", _("滞納整理（作業一覧・案件）"), "f9", "7", Permission.CASE_VIEW, _cases),
+    Area("admin", _("管理（利用者・端末・設定・税率）"), "f10", "8", Permission.ADMIN_USERS, _admin),
+    Area("audit", _("監査（ログ・異常・検証・利用状況）"), "f11", "9", Permission.AUDIT_REVIEW, _audit),
 )
 
 
@@ -131,7 +145,7 @@ class HomeScreen(Screen[None]):
                 yield OptionList(*[Option(f"{a.fkey.upper()} / {a.key}  {a.label}", id=a.id) for a in areas],
                                  id="areas")
             else:
-                yield Static(_("この利用者に開ける業務はありません（管理・監査はコマンドで行います）"), id="no-areas")
+                yield Static(_("この利用者に開ける業務はありません"), id="no-areas")
         yield Footer()
 
     def on_mount(self) -> None:
