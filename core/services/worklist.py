@@ -3,7 +3,8 @@
 Each count is shown only with the permission of its area. Delinquency counts are
 cheap SQL counts (cases due today for this officer, plans marked 不履行 by the daily
 check, proposals of others awaiting a supervisor); the full worklist with
-prescriptions near is :func:`core.services.case_view.officer_worklist`.
+prescriptions near is :func:`core.services.case_view.officer_worklist` (the menu counts the
+officer's cases with a 時効 near too: a ledger computation over their unpaid periods).
 """
 
 from __future__ import annotations
@@ -24,6 +25,17 @@ class WorkItem:
     id: str
     label: str
     count: int
+
+
+def _prescription_near(uow: UnitOfWork, officer: str, today: date) -> int:
+    """The officer's cases with a period whose 時効 completes within the warning months."""
+    from core.services.account import period_lines
+
+    rows, _more = uow.cases.summaries(officer=officer, limit=100_000)  # type: ignore[attr-defined]
+    taxpayers = {r["case"].taxpayer_id for r in rows}
+    periods = uow.ledger.unpaid_periods(sorted(taxpayers)) if taxpayers else []  # type: ignore[attr-defined]
+    owner = {a.id: a.taxpayer_id for a in periods}
+    return len({owner[line.assessment_id] for line in period_lines(uow, periods, today) if line.prescription_near})
 
 
 @service(Permission.REPORT_VIEW)
@@ -47,6 +59,7 @@ def worklist(uow: UnitOfWork, actor: Actor, *, today: date | None = None) -> lis
             items.append(WorkItem("cases_due", "対応予定日が来た案件", cases.count_due(officer=actor.user_id, on=today)))
             items.append(WorkItem("broken_plans", "分納の不履行",
                                   uow.dispositions.count_defaulted_plans(officer=actor.user_id)))  # type: ignore[attr-defined]
+            items.append(WorkItem("prescription", "時効完成が近い案件", _prescription_near(uow, actor.user_id, today)))
         if actor.can(Permission.DISPOSITION_APPROVE):
             items.append(WorkItem("dispositions", "決裁待ち（差押・執行停止・不納欠損）",
                                   uow.dispositions.count_proposals(not_by=actor.user_id)))  # type: ignore[attr-defined]

@@ -219,3 +219,16 @@ class TestPolicy:
         with pytest.raises(ValidationError, match="不明な項目"):
             set_policy(store.uow(), SUPERVISOR.__class__("admin", frozenset({"admin.settings"})),
                        "delinquency_policy", {"grace": 1})
+
+
+class TestMenuCounts:
+    def test_the_menu_counts_the_officers_cases_with_prescription_near(self, store: Store) -> None:
+        from core.services.worklist import worklist
+
+        # Never dunned, 法定納期限 2017-06-30 → 時効 2022-06-30: within 6 months of 2022-01-10.
+        delinquent(store, {"notice_no": "OLD", "amount": 5_000, "due": date(2017, 6, 30), "fiscal_year": 2017},
+                   dun_on=None, case_on=date(2021, 9, 1))
+        delinquent(store, n=2)  # dunned 2021: 時効 far away
+        counts = {i.id: i.count for i in worklist(store.uow(), OFFICER, today=date(2022, 1, 10))}
+        assert counts["prescription"] == 1
+        assert {i.id: i.count for i in worklist(store.uow(), OFFICER, today=date(2021, 9, 1))}["prescription"] == 0

@@ -91,6 +91,7 @@ def _approvals() -> Screen[None]:
 WORK_LABELS: dict[str, str] = {"approvals": N_("還付の決裁待ち"), "suspense": N_("未消込"),
                                "overpayments": N_("充当・還付待ちの過誤納"), "to_pay": N_("支出待ちの還付（決裁済）"),
                                "cases_due": N_("対応予定日が来た案件"), "broken_plans": N_("分納の不履行"),
+                               "prescription": N_("時効完成が近い案件"),
                                "dispositions": N_("決裁待ち（差押・執行停止・不納欠損）")}
 
 AREAS: tuple[Area, ...] = (
