@@ -417,3 +417,18 @@ class TestReversal:
             await settle(app, pilot)
             assert [n.message for n in app._notifications if n.severity == "error"] == []
             assert len([p for p in screen.account.payments if p.kind == "reversal"]) == before + 1
+
+
+class TestCollectionStatisticsChart:
+    async def test_f10_on_the_batch_screen_draws_the_collection_rate_by_tax(self, demo_store: Store) -> None:
+        from textual.widgets import Static
+
+        app = signed_in_app(demo_store, "clerk")
+        async with app.run_test(size=(120, 40)) as pilot:
+            await start(app, pilot)
+            await pilot.press("6")
+            await settle(app, pilot)
+            await pilot.press("f10")
+            await settle(app, pilot)
+            text = str(app.screen.query_one("#batch-result", Static).render())
+            assert "収納率" in text and "現年度分" in text and "█" in text and "%" in text

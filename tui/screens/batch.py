@@ -1,5 +1,6 @@
 """一括処理: F5 — the 督促 for today's date; F9 (or Enter on the date) — the 口座振替 請求 file for a debit date
-(written to the documents folder under the export rule). Each asks for confirmation."""
+(written to the documents folder under the export rule), each asking for confirmation; F10 — this 年度's
+収納率 by 税目 (現年度分, 滞納繰越分) as bar charts."""
 
 from __future__ import annotations
 
@@ -29,6 +30,7 @@ class BatchScreen(BusinessScreen):
     BINDINGS = [
         Binding("f5", "dunning", _("督促を発付"), id="batch.dunning"),
         Binding("f9", "transfer_request", _("口座振替の請求ファイル"), id="batch.transfer"),
+        Binding("f10", "statistics", _("収納統計"), id="batch.statistics"),
     ]
 
     def compose(self) -> ComposeResult:
@@ -44,7 +46,8 @@ class BatchScreen(BusinessScreen):
 
     def check_action(self, action: str, parameters: tuple[object, ...]) -> bool | None:
         actor = getattr(self.app, "actor", None)
-        need = {"dunning": Permission.DUNNING_RUN, "transfer_request": Permission.TRANSFER_MANAGE}.get(action)
+        need = {"dunning": Permission.DUNNING_RUN, "transfer_request": Permission.TRANSFER_MANAGE,
+                "statistics": Permission.REPORT_VIEW}.get(action)
         return True if need is None else actor is not None and actor.can(need)
 
     def _show(self, text: str) -> None:
@@ -98,3 +101,21 @@ class BatchScreen(BusinessScreen):
         else:
             app.call_from_thread(self._show, _("請求ファイルを作成しました: {p}\n件数 {n}件　合計 {t}円").format(
                 p=path, n=len(request.lines), t=yen(request.total)))
+
+    def action_statistics(self) -> None:
+        from core.services.account import collection_statistics, fiscal_year_of
+
+        today = self.app.services.today()  # type: ignore[attr-defined]
+        self.call(collection_statistics, fiscal_year=fiscal_year_of(today), as_of=today,
+                  then=lambda stats: self._statistics(stats, today))
+
+    def _statistics(self, stats: Any, today: Any) -> None:
+        from tui.screens.delinquency_batch import bar_chart
+
+        lines = [_("{y}年度 収納率（{d} 現在）").format(y=stats.fiscal_year, d=wareki(today))]
+        for section, label in (("現年度分", _("現年度分")), ("滞納繰越分", _("滞納繰越分"))):
+            rows = [r for r in stats.rows if r.section == section] + [stats.total(section)]
+            lines.append(label)
+            lines += bar_chart([(r.tax_name, round(r.rate * 10)) for r in rows], width=40, top=1000,
+                               fmt=lambda v: f"{v / 10:.1f}%")
+        self._show("\n".join(lines))

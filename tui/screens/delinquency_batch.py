@@ -38,16 +38,17 @@ RUN_STATES = {"proposed": N_("決裁待ち"), "approved": N_("決裁済"), "reje
 REASONS = {"prescription": N_("時効"), "suspension_3y": N_("執行停止3年"), "immediate": N_("即時消滅")}
 
 
-def bar_chart(rows: list[tuple[str, int]], width: int = 40) -> list[str]:
-    """Text bars (█ and the eighth blocks) scaled to the largest value; labels padded by display width."""
+def bar_chart(rows: list[tuple[str, int]], width: int = 40, fmt: Any = yen, top: int | None = None) -> list[str]:
+    """Text bars (█ and the eighth blocks) scaled to *top* (default: the largest value); labels
+    padded by display width; each value shown with *fmt*."""
     from core.text.width import pad
 
-    top = max((v for _, v in rows), default=0)
+    top = top if top is not None else max((v for _, v in rows), default=0)
     out = []
     for label, value in rows:
         eighths = round(value * width * 8 / top) if top else 0
         bar = "█" * (eighths // 8) + ("▏▎▍▌▋▊▉"[eighths % 8 - 1] if eighths % 8 else "")
-        out.append(f"{pad(label, 28)} {bar} {yen(value)}")
+        out.append(f"{pad(label, 28)} {bar} {fmt(value)}")
     return out
 
 

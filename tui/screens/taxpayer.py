@@ -15,17 +15,18 @@ from textual.widgets import DataTable, Footer, Header, Static, TabbedContent, Ta
 from core.security.permissions import Permission
 from core.documents.model import CertificateIssue
 from core.services.account import TaxpayerAccount, taxpayer_account
-from core.services.case_view import case_of_taxpayer
+from core.services.case_view import CaseDetail, case_detail, case_of_taxpayer
 from core.services.certificates import list_certificates
 from core.services.taxpayer_view import TaxpayerView, view_taxpayer
 from core.services.transfer import AccountLine, register_account, transfer_accounts
 from tui.i18n import _
 from tui.screens.base import BusinessScreen
+from tui.screens.case_text import CASE_STATUSES, JST, RECORD_KINDS
 from tui.text import CERTIFICATE_KINDS, CAUSE_LABELS, CHANNEL_LABELS, OVERPAYMENT_STATES, safe, wareki, yen
 
 __all__ = ["TaxpayerScreen"]
 
-_TABS = ("basic", "periods", "payments", "refunds", "accounts", "certificates")
+_TABS = ("basic", "periods", "payments", "refunds", "accounts", "certificates", "case")
 
 
 class TaxpayerScreen(BusinessScreen):
@@ -36,6 +37,7 @@ class TaxpayerScreen(BusinessScreen):
         Binding("4", "tab('refunds')", _("還付・充当"), id="taxpayer.tab.refunds"),
         Binding("5", "tab('accounts')", _("口座振替"), id="taxpayer.tab.accounts"),
         Binding("6", "tab('certificates')", _("発行履歴"), id="taxpayer.tab.certificates"),
+        Binding("7", "tab('case')", _("滞納"), id="taxpayer.tab.case"),
         Binding("k", "case", _("滞納案件を開く"), id="taxpayer.case"),
         Binding("t", "register_account", _("口座振替の登録"), id="taxpayer.transfer"),
         Binding("x", "reverse", _("収納の取消"), id="taxpayer.reverse"),
@@ -67,10 +69,19 @@ class TaxpayerScreen(BusinessScreen):
                 yield DataTable(id="accounts-table", cursor_type="row", zebra_stripes=True)
             with TabPane(_("6 発行履歴"), id="certificates"):
                 yield DataTable(id="certificates-table", cursor_type="row", zebra_stripes=True)
+            if self._may_see_cases():
+                with TabPane(_("7 滞納"), id="case"):
+                    yield Static(_("読み込み中…"), id="case-body", markup=False)
         yield Footer()
+
+    def _may_see_cases(self) -> bool:
+        actor = getattr(self.app, "actor", None)
+        return actor is not None and actor.can(Permission.CASE_VIEW)
 
     def check_action(self, action: str, parameters: tuple[object, ...]) -> bool | None:
         actor = getattr(self.app, "actor", None)
+        if action == "tab" and parameters == ("case",):
+            return self._may_see_cases()
         if action == "counter":
             return actor is not None and actor.can(Permission.PAYMENT_POST)
         if action == "reverse":
@@ -196,6 +207,27 @@ class TaxpayerScreen(BusinessScreen):
                           ",".join(str(y) for y in c.fiscal_years), applicant, safe(c.id_document), safe(c.purpose),
                           c.checked_by, key=str(c.id))
 
+    def _case_found(self, case_id: int | None) -> None:
+        if case_id is None:
+            self.query_one("#case-body", Static).update(_("進行中の滞納案件はありません"))
+            return
+        self.call(case_detail, case_id, as_of=self.app.services.today(), then=self._show_case)  # type: ignore[attr-defined]
+
+    def _show_case(self, d: CaseDetail) -> None:
+        c = d.case
+        lines = [_("案件 {n}　{status}　担当 {o}　優先度 {p}　次回対応日 {next}").format(
+                     n=c.id, status=_(CASE_STATUSES.get(c.status.value, c.status.value)), o=c.officer or _("未割当"),
+                     p=c.priority, next=wareki(c.next_action_on) or "—"),
+                 _("滞納額 {t}円（納期未到来を除く）").format(t=yen(d.delinquent_total))]
+        if d.tags:
+            lines.append(_("付箋: ") + "　".join(safe(t.text) for t in d.tags))
+        lines.append(_("経過記録（新しい順）"))
+        for r in d.records[:5]:
+            lines.append(f"  {wareki(r.occurred_at.astimezone(JST).date())}　{_(RECORD_KINDS.get(r.kind.value, r.kind.value))}"
+                         f"　{safe(r.content)}")
+        lines.append(_("k: 案件を開く"))
+        self.query_one("#case-body", Static).update("\n".join(lines))
+
     def action_case(self) -> None:
         def opened(case_id: int | None) -> None:
             if case_id is None:
@@ -278,5 +310,7 @@ class TaxpayerScreen(BusinessScreen):
     @on(TabbedContent.TabActivated)
     def _tab(self, event: TabbedContent.TabActivated) -> None:
         pane = event.pane.id
+        if pane == "case":
+            self.call(case_of_taxpayer, self.taxpayer_id, then=self._case_found)
         if pane in ("periods", "payments", "refunds", "accounts", "certificates"):
             self.query_one(f"#{pane}-table", DataTable).focus()
