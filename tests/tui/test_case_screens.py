@@ -8,7 +8,7 @@ from datetime import timedelta
 import pytest
 from sqlalchemy import select
 from textual.binding import Binding
-from textual.widgets import DataTable, OptionList, Static, TabbedContent
+from textual.widgets import DataTable, Input, OptionList, Static, TabbedContent
 
 from core.security.permissions import Actor, Permission
 from core.services.account import taxpayer_account
@@ -331,3 +331,111 @@ class TestDelinquencyBatch:
 
         lines = bar_chart([("a", 100), ("b", 50), ("c", 0)], width=10)
         assert lines[0].count("█") == 10 and lines[1].count("█") == 5 and "█" not in lines[2]
+
+
+class TestTaxpayerArrearsTab:
+    async def test_tab_7_summarises_the_open_case_for_an_officer(self, demo_store: Store) -> None:
+        with demo_store.uow() as uow:
+            tid = uow.cases.summaries(limit=1)[0][0]["case"].taxpayer_id
+        app = signed_in_app(demo_store, "officer")
+        async with app.run_test(size=(120, 40)) as pilot:
+            await open_taxpayer(app, pilot, tid)
+            await pilot.press("7")
+            await settle(app, pilot)
+            text = str(app.screen.query_one("#case-body", Static).render())
+            assert "案件" in text and "滞納額" in text and "k: 案件を開く" in text
+
+    async def test_a_clerk_has_no_arrears_tab(self, demo_store: Store) -> None:
+        app = signed_in_app(demo_store, "clerk")
+        async with app.run_test(size=(120, 40)) as pilot:
+            await open_taxpayer(app, pilot, 1)
+            assert not app.screen.query("#case-body")
+
+
+class TestTagsPlansDeferrals:
+    async def test_the_officer_puts_a_red_tag_on_the_case_and_sees_it_in_the_header(self, demo_store: Store) -> None:
+        case_id = _case(demo_store)
+        app = signed_in_app(demo_store, "officer")
+        async with app.run_test(size=(120, 40)) as pilot:
+            await _officer_on_case(app, pilot, case_id)
+            assert "t" in app.screen.active_bindings
+            await pilot.press("t")
+            await pilot.pause()
+            if isinstance(app.screen, ChoiceScreen):  # the case already has a tag: 1 add
+                await pilot.press("1")
+                await pilot.pause()
+            assert isinstance(app.screen, FormScreen)
+            await pilot.press("enter")  # 1 赤
+            await keys(pilot, "弁護士介入")
+            await pilot.press("enter", "enter")  # no end date, saves
+            await pilot.pause()
+            assert isinstance(app.screen, ConfirmScreen)
+            await pilot.press("y")
+            await settle(app, pilot)
+            screen = app.screen
+            assert isinstance(screen, CaseScreen)
+            assert "弁護士介入" in _text(screen.query_one("#case-head", Static))
+            assert screen.detail is not None and any(t.colour == "red" and t.text == "弁護士介入"
+                                                     for t in screen.detail.tags)
+
+    async def test_the_supervisor_grants_a_kanka_deferral_with_half_reduction_listed_on_tab_6(
+            self, demo_store: Store) -> None:
+        case_id = _case(demo_store)
+        officer = signed_in_app(demo_store, "officer")
+        async with officer.run_test(size=(120, 40)) as pilot:
+            await _officer_on_case(officer, pilot, case_id)
+            await pilot.press("6", "f6")
+            await pilot.pause()
+            assert isinstance(officer.screen, FormScreen)  # an officer only proposes a 執行停止
+        app = signed_in_app(demo_store, "supervisor")
+        async with app.run_test(size=(120, 40)) as pilot:
+            await _officer_on_case(app, pilot, case_id)
+            await pilot.press("6", "f6")
+            await pilot.pause()
+            choice = app.screen
+            assert isinstance(choice, ChoiceScreen)
+            await pilot.press(str([k for k, _t in choice.options].index("defer") + 1))
+            await pilot.pause()
+            form = app.screen
+            assert isinstance(form, FormScreen)
+            form.query_one("#form-kind", Input).value = "2"  # 換価の猶予
+            form.query_one("#form-reduction", Input).value = "2"  # 2分の1免除
+            await pilot.press("f2")
+            await pilot.pause()
+            assert isinstance(app.screen, ConfirmScreen), _text(form.query_one("#form-error", Static))
+            await pilot.press("y")
+            await settle(app, pilot)
+            screen = app.screen
+            assert isinstance(screen, CaseScreen)
+            assert screen.query_one("#case-tabs", TabbedContent).active == "suspensions"
+            table = screen.query_one("#deferrals-table", DataTable)
+            rows = [_cells(table, k) for k in range(table.row_count)]
+            assert any("換価の猶予" in r and "2分の1免除" in r for r in rows)
+
+    async def test_f3_cancels_the_live_plan_and_tab_3_shows_it_cancelled(self, demo_store: Store) -> None:
+        case_id = _case(demo_store)
+        app = signed_in_app(demo_store, "officer")
+        async with app.run_test(size=(120, 40)) as pilot:
+            await _officer_on_case(app, pilot, case_id)
+            await pilot.press("f3")
+            await pilot.pause()
+            assert isinstance(app.screen, FormScreen)
+            await pilot.press("enter", "enter")
+            await keys(pilot, "3")
+            await pilot.press("enter")
+            await keys(pilot, "2026-12-25")
+            await pilot.press("enter", "enter")
+            await pilot.pause()
+            await pilot.press("y")
+            await settle(app, pilot)
+            await pilot.press("f3")
+            await pilot.pause()
+            assert isinstance(app.screen, ChoiceScreen)
+            await pilot.press("2")  # 取消
+            await pilot.pause()
+            assert isinstance(app.screen, ConfirmScreen)
+            await pilot.press("y")
+            await settle(app, pilot)
+            screen = app.screen
+            assert isinstance(screen, CaseScreen) and screen.query_one("#case-tabs", TabbedContent).active == "plans"
+            assert "取消" in _cells(screen.query_one("#plans-table", DataTable))

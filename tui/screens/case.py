@@ -1,6 +1,7 @@
 """滞納整理の案件: the header (番号・宛名・状態・担当・付箋) and six tabs — 1 滞納（期別）,
 2 経過記録, 3 分納, 4 財産調査, 5 差押・交付要求, 6 執行停止・猶予. r / F2 records a 経過記録
-from any tab; F3–F8 are the case's work; what the user may not do is not offered."""
+from any tab, t puts on or takes off a 付箋; F3–F8 are the case's work (F3 also cancels a plan, F6 also
+grants and cancels a 猶予 for those who decide); what the user may not do is not offered."""
 
 from __future__ import annotations
 
@@ -44,7 +45,7 @@ __all__ = ["CaseScreen"]
 
 _PERMISSIONS = {"record": Permission.CASE_EDIT, "plan": Permission.PLAN_EDIT, "investigate": Permission.CASE_EDIT,
                 "dispose": Permission.SEIZURE_RECORD, "suspend": Permission.CASE_EDIT, "edit": Permission.CASE_EDIT,
-                "decide": Permission.DISPOSITION_APPROVE}
+                "decide": Permission.DISPOSITION_APPROVE, "tag": Permission.CASE_EDIT}
 _EMPTY = {"records": N_("記録はありません"), "plans": N_("分納誓約はありません"),
           "investigations": N_("財産調査はありません"), "dispositions": N_("差押・交付要求はありません"),
           "suspensions": N_("執行停止はありません")}
@@ -70,6 +71,7 @@ class CaseScreen(CaseWork, BusinessScreen):
         Binding("6", "tab('suspensions')", _("執行停止・猶予の一覧"), id="case.tab.suspensions", show=False),
         Binding("r", "record", _("経過記録の入力"), id="case.record"),
         Binding("f2", "record", _("経過記録の入力"), id="case.record.f2", show=False),
+        Binding("t", "tag", _("付箋"), id="case.tag", show=False),  # in F1 and the palette (the footer is full)
         Binding("f3", "plan", _("分納誓約"), id="case.plan"),
         Binding("f4", "investigate", _("財産調査"), id="case.investigate"),
         Binding("f5", "dispose", _("差押等"), id="case.dispose"),

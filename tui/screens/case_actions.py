@@ -12,7 +12,14 @@ from typing import Any
 from core.rules.installments import equal_schedule
 from core.security.permissions import Permission
 from core.services.case_view import CaseDetail
-from core.services.cases import add_record, assign_case, close_case, update_case
+from core.services.cases import (
+    add_record,
+    add_tag,
+    assign_case,
+    close_case,
+    remove_tag,
+    update_case,
+)
 from core.services.dispositions import (
     answer_investigation,
     approve_disposition,
@@ -22,12 +29,21 @@ from core.services.dispositions import (
     release_disposition,
     request_investigation,
 )
-from core.services.plans import create_plan
-from core.services.suspensions import cancel_suspension, decide_suspension, propose_suspension, reject_suspension
+from core.services.plans import cancel_plan, create_plan
+from core.services.suspensions import (
+    cancel_deferral,
+    cancel_suspension,
+    decide_suspension,
+    grant_deferral,
+    propose_suspension,
+    reject_suspension,
+)
 from tui.i18n import _
 from tui.screens.case_forms import (
     answer_form,
     case_edit_form,
+    deferral_cancel_form,
+    deferral_form,
     describe_periods,
     disposition_form,
     investigation_form,
@@ -36,11 +52,16 @@ from tui.screens.case_forms import (
     realise_form,
     record_form,
     suspension_form,
+    tag_form,
 )
 from tui.screens.case_text import (
+    DEFERRAL_KINDS,
     DISPOSITION_KINDS,
     GROUNDS,
+    PLAN_STATES,
     PROPERTY_KINDS,
+    REDUCTIONS,
+    TAG_COLOUR_NAMES,
     label,
 )
 from tui.screens.choice import ChoiceScreen
@@ -106,7 +127,63 @@ class CaseWork:
 
         self.app.push_screen(record_form(self._today()), callback=entered)
 
+    def action_tag(self) -> None:
+        d = self.detail
+        if d is None:
+            return
+        options = [("add", _("付箋を付ける"), self._add_tag)]
+        if d.tags:
+            options.append(("remove", _("付箋をはがす"), self._remove_tag))
+        self._choose(_("付箋"), options)
+
+    def _add_tag(self) -> None:
+        def entered(v: dict[str, Any] | None) -> None:
+            if v is None:
+                return
+            detail = _("{colour}　{text}　終了日 {end}").format(
+                colour=label(TAG_COLOUR_NAMES, v["colour"]), text=safe(v["text"]), end=wareki(v["end_on"]) or "—")
+            self.app.push_screen(ConfirmScreen(_("この付箋を付けますか？"), detail), callback=lambda yes: yes and self._run(
+                add_tag, self.case_id, **v, done=(_("付箋を付けました"), self._active())))
+
+        self.app.push_screen(tag_form(self._today()), callback=entered)
+
+    def _remove_tag(self) -> None:
+        tags = list(self.detail.tags[:9]) if self.detail else []
+        by_id = {str(t.id): t for t in tags}
+
+        def chosen(key: str | None) -> None:
+            tag = by_id.get(key or "")
+            if tag is None:
+                return
+            question = _("付箋「{text}」をはがしますか？").format(text=safe(tag.text))
+            self.app.push_screen(ConfirmScreen(question), callback=lambda yes: yes and self._run(
+                remove_tag, self.case_id, tag.id, done=(_("付箋をはがしました"), self._active())))
+
+        options = [(str(t.id), f"{label(TAG_COLOUR_NAMES, t.colour)}　{safe(t.text)}") for t in tags]
+        self.app.push_screen(ChoiceScreen(_("はがす付箋"), options), callback=chosen)
+
     def action_plan(self) -> None:
+        d = self.detail
+        if d is None:
+            return
+        live = [v for v in d.plans if v.status in ("active", "defaulted")]
+        options = [("new", _("分納誓約の登録"), self._new_plan)]
+        if live:
+            selected = self._selected("plans", d.plans)
+            plan = selected if selected in live else live[0]
+            today = self._today()
+
+            def cancel() -> None:
+                question = _("分納誓約（番号 {id}）を本日 {d} 付けで取り消しますか？").format(
+                    id=plan.plan.id, d=wareki(today))
+                detail = _("誓約日 {p}　状態 {s}").format(p=wareki(plan.plan.pledged_on), s=label(PLAN_STATES, plan.status))
+                self.app.push_screen(ConfirmScreen(question, detail), callback=lambda yes: yes and self._run(
+                    cancel_plan, plan.plan.id, on=today, done=(_("分納誓約を取り消しました"), "plans")))
+
+            options.append(("cancel", _("分納誓約の取消（番号 {id}）").format(id=plan.plan.id), cancel))
+        self._choose(_("分納誓約"), options)
+
+    def _new_plan(self) -> None:
         d = self._owed()
         if d is None:
             return
@@ -206,7 +283,50 @@ class CaseWork:
                               _("延滞金は取消日から再び計算されます")),
                 callback=lambda yes: yes and self._run(cancel_suspension, chosen.id, on=today,
                                                        done=(_("執行停止を取り消しました"), "suspensions")))))
-        self._choose(_("執行停止"), options)
+        if actor is not None and actor.can(Permission.DISPOSITION_APPROVE):
+            options.append(("defer", _("猶予の決定"), self._grant_deferral))
+            if self._live_deferrals():
+                options.append(("undefer", _("猶予の取消"), self._cancel_deferral))
+        self._choose(_("執行停止・猶予"), options)
+
+    def _live_deferrals(self) -> list[Any]:
+        d = self.detail
+        return [t for t in d.deferrals if t.id is not None and t.end_on >= d.as_of] if d is not None else []
+
+    def _grant_deferral(self) -> None:
+        d = self._owed()
+        if d is None:
+            return
+
+        def entered(v: dict[str, Any] | None) -> None:
+            if v is None:
+                return
+            detail = _("{kind}　{start} 〜 {end}　延滞金 {r}\n対象 {periods}").format(
+                kind=label(DEFERRAL_KINDS, v["kind"]), start=wareki(v["start_on"]), end=wareki(v["end_on"]),
+                r=label(REDUCTIONS, v["reduction"]), periods=describe_periods(d, v["assessment_ids"]))
+            self.app.push_screen(ConfirmScreen(_("この内容で猶予を決定しますか？"), detail),
+                                 callback=lambda yes: yes and self._run(
+                                     grant_deferral, self.case_id, **v, done=(_("猶予を決定しました"), "suspensions")))
+
+        self.app.push_screen(deferral_form(d), callback=entered)
+
+    def _cancel_deferral(self) -> None:
+        d = self.detail
+        terms = self._live_deferrals()
+        if d is None or not terms:
+            return
+
+        def entered(v: dict[str, Any] | None) -> None:
+            if v is None:
+                return
+            t = v["term"]
+            question = _("{kind}（{start} 〜 {end}）を {on} 付けで取り消しますか？").format(
+                kind=label(DEFERRAL_KINDS, t.kind), start=wareki(t.start_on), end=wareki(t.end_on), on=wareki(v["on"]))
+            self.app.push_screen(ConfirmScreen(question, _("猶予は取消日の前日で終わります")),
+                                 callback=lambda yes: yes and self._run(
+                                     cancel_deferral, t.id, on=v["on"], done=(_("猶予を取り消しました"), "suspensions")))
+
+        self.app.push_screen(deferral_cancel_form(d, terms), callback=entered)
 
     def _propose_suspension(self) -> None:
         d = self._owed()

@@ -7,7 +7,9 @@ from datetime import date, timedelta
 from typing import Any
 
 from core.dates import parse_date
-from core.domain.delinquency import Disposition, Investigation
+from core.domain.delinquency import TAG_COLOURS, Disposition, Investigation
+from core.domain.ledger import DeferralTerm
+from core.rules.prescription import period_end
 from core.services.account import PeriodLine
 from core.services.case_view import CaseDetail
 from core.services.dunning import seizure_possible_on
@@ -15,12 +17,16 @@ from tui.i18n import _
 from tui.screens.case_text import (
     CASE_STATUSES,
     COUNTERPARTS,
+    DEFERRAL_KINDS,
     DISPOSITION_KINDS,
     GROUNDS,
     MANUAL_KINDS,
     PROPERTY_KINDS,
     RECORD_KINDS,
+    REDUCTIONS,
+    TAG_COLOUR_NAMES,
     choice_help,
+    label,
     numbered,
     parse_numbers,
     period_name,
@@ -31,6 +37,8 @@ from tui.text import wareki
 __all__ = [
     "answer_form",
     "case_edit_form",
+    "deferral_cancel_form",
+    "deferral_form",
     "describe_periods",
     "disposition_form",
     "investigation_form",
@@ -40,12 +48,15 @@ __all__ = [
     "record_form",
     "seizable",
     "suspension_form",
+    "tag_form",
 ]
 
 _COUNTERPARTS = tuple(COUNTERPARTS)
 _PROPERTIES = tuple(PROPERTY_KINDS)
 _DISPOSITIONS = tuple(DISPOSITION_KINDS)
 _STATUSES = tuple(CASE_STATUSES)
+_DEFERRALS = tuple(DEFERRAL_KINDS)
+_REDUCTIONS = tuple(REDUCTIONS)
 
 
 def _pick(text: str, options: tuple[str, ...], what: str, *, optional: bool = False) -> str | None:
@@ -252,6 +263,70 @@ def case_edit_form(detail: CaseDetail, *, can_assign: bool) -> FormScreen:
     notes = _("状態: {k}").format(k=choice_help(CASE_STATUSES, _STATUSES))
     return FormScreen(_("案件の変更　{a}").format(a=detail.atena_no), fields, parse,
                       notes=notes + "\n" + _("完結は未納がなく差押等が終わっているときに限ります"))
+
+
+def tag_form(today: date) -> FormScreen:
+    def parse(v: dict[str, str]) -> dict[str, Any]:
+        text = v["text"].strip()
+        if not text:
+            raise ValueError(_("付箋の文言を入力してください"))
+        if len(text) > 60:
+            raise ValueError(_("付箋の文言は60文字以内です"))
+        end_on = _date(v["end"], _("終了日"), optional=True)
+        if end_on is not None and end_on < today:
+            raise ValueError(_("終了日が過去の日付です"))
+        return {"colour": _pick(v["colour"], TAG_COLOURS, _("色")), "text": text, "end_on": end_on}
+
+    return FormScreen(_("付箋を付ける"), [
+        Field("colour", _("色（番号）"), "1", max_length=1),
+        Field("text", _("文言"), max_length=60),
+        Field("end", _("終了日"), hint=_("空欄可　例: {d}").format(d=wareki(today + timedelta(days=30)))),
+    ], parse, notes=_("色: {k}").format(k=choice_help(TAG_COLOUR_NAMES, TAG_COLOURS)))
+
+
+def deferral_form(detail: CaseDetail) -> FormScreen:
+    owed = detail.owed
+
+    def parse(v: dict[str, str]) -> dict[str, Any]:
+        start = _date(v["start"], _("開始日"))
+        end = _date(v["end"], _("終了日"))
+        assert start is not None and end is not None
+        if end < start:
+            raise ValueError(_("終了日が開始日より前です"))
+        if end > period_end(start, 1):
+            raise ValueError(_("猶予期間は1年以内です"))
+        return {"kind": _pick(v["kind"], _DEFERRALS, _("猶予の種類")), "start_on": start, "end_on": end,
+                "reduction": _pick(v["reduction"], _REDUCTIONS, _("延滞金の免除")),
+                "assessment_ids": _periods(v, owed)}
+
+    notes = "\n".join([_("種類: {k}").format(k=choice_help(DEFERRAL_KINDS, _DEFERRALS)),
+                       _("延滞金: {k}").format(k=choice_help(REDUCTIONS, _REDUCTIONS)),
+                       _("猶予期間は1年以内です")])
+    return FormScreen(_("猶予の決定（地方税法15条・15条の5）"), [
+        Field("kind", _("猶予の種類（番号）"), "1", max_length=1),
+        Field("start", _("開始日"), wareki(detail.as_of)),
+        Field("end", _("終了日"), wareki(period_end(detail.as_of, 1))),
+        Field("reduction", _("延滞金の免除（番号）"), "1", max_length=1),
+        Field("periods", _("対象の期別（番号）"), _numbers(list(range(len(owed))))),
+    ], parse, notes=notes, listing=numbered(owed))
+
+
+def deferral_cancel_form(detail: CaseDetail, terms: list[DeferralTerm], chosen: int = 0) -> FormScreen:
+    names = {p.assessment_id: period_name(p) for p in detail.periods}
+
+    def parse(v: dict[str, str]) -> dict[str, Any]:
+        k = v["term"].strip()
+        if not k.isdigit() or not 1 <= int(k) <= len(terms):
+            raise ValueError(_("猶予は1〜{n}の番号で選んでください").format(n=len(terms)))
+        return {"term": terms[int(k) - 1], "on": _date(v["on"], _("取消日"))}
+
+    listing = "\n".join(_("{k}: {kind}　{name}　{start} 〜 {end}").format(
+        k=k, kind=label(DEFERRAL_KINDS, t.kind), name=names.get(t.assessment_id, str(t.assessment_id)),
+        start=wareki(t.start_on), end=wareki(t.end_on)) for k, t in enumerate(terms, start=1))
+    return FormScreen(_("猶予の取消"), [
+        Field("term", _("猶予（番号）"), str(chosen + 1), max_length=3),
+        Field("on", _("取消日"), wareki(detail.as_of)),
+    ], parse, notes=_("猶予は取消日の前日で終わります"), listing=listing)
 
 
 def describe_periods(detail: CaseDetail, ids: list[int]) -> str:

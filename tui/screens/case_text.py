@@ -26,6 +26,7 @@ __all__ = [
     "REDUCTIONS",
     "SECTION_LABELS",
     "SUSPENSION_STATES",
+    "TAG_COLOUR_NAMES",
     "choice_help",
     "jst",
     "label",
@@ -71,6 +72,9 @@ SECTION_LABELS: dict[str, str] = {
     "prescription": N_("時効完成が近い期別のある案件"), "suspension_3y": N_("執行停止3年が近い案件"),
     "seizures": N_("差押中（取立・換価待ち）"), "approvals": N_("決裁待ち（差押・執行停止・不納欠損）"),
 }
+#: 付箋の色 (TAG_COLOURS' order: the digit a clerk types).
+TAG_COLOUR_NAMES: dict[str, str] = {"red": N_("赤"), "orange": N_("橙"), "yellow": N_("黄"), "green": N_("緑"),
+                                    "blue": N_("青"), "purple": N_("紫"), "gray": N_("灰")}
 _TAG_STYLES = {"red": "bold white on red", "orange": "bold black on dark_orange", "yellow": "bold black on yellow",
                "green": "bold white on green", "blue": "bold white on blue", "purple": "bold white on purple",
                "gray": "bold white on grey50"}
