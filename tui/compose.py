@@ -182,16 +182,27 @@ class SessionServices:
     def transfer_request_file(self, session_id: str, debit_on: date) -> tuple[Any, Path]:
         """Write the 口座振替 請求 file for *debit_on* into ``documents/`` (export rule applies)."""
         from core.services.transfer import request_transfers
-        from storage.files.export import write_private
         from storage.files.transfer_request import render_transfer_request
 
         request, data = self.run(session_id, request_transfers, debit_on=debit_on, render=render_transfer_request)
+        return request, self._write_out(f"kouhuri-{debit_on:%Y%m%d}", data)
+
+    def refund_transfer_file(self, session_id: str, pay_on: date) -> tuple[Any, Path]:
+        """Write the 総合振込 file of the approved refunds paid *pay_on* into ``documents/`` (export rule)."""
+        from core.services.refunds import refund_payment_run
+        from storage.files.refund_transfer import render_refund_run
+
+        run, data = self.run(session_id, refund_payment_run, pay_on=pay_on, render=render_refund_run)
+        return run, self._write_out(f"sogo-furikomi-{pay_on:%Y%m%d}", data)
+
+    def _write_out(self, stem: str, data: bytes) -> Path:
+        from storage.files.export import write_private
+
         folder = self._store.config.documents_dir
         folder.mkdir(parents=True, exist_ok=True)
-        stamp = datetime.now(UTC).strftime("%Y%m%d%H%M%S")
-        path = folder / f"kouhuri-{debit_on:%Y%m%d}-{stamp}.txt"
+        path = folder / f"{stem}-{datetime.now(UTC).strftime('%Y%m%d%H%M%S')}.txt"
         write_private(path, data)
-        return request, path
+        return path
 
     def document_writer(self, progress: Callable[[int, int | None], None] | None = None) -> Any:
         """A PDF writer into ``documents/`` (the services check the export rule and audit)."""

@@ -432,3 +432,29 @@ class TestCollectionStatisticsChart:
             await settle(app, pilot)
             text = str(app.screen.query_one("#batch-result", Static).render())
             assert "収納率" in text and "現年度分" in text and "█" in text and "%" in text
+
+
+class TestRefundFiles:
+    async def test_f9_writes_the_transfer_file_and_o_prints_the_notice_of_an_approved_refund(
+            self, demo_store: Store) -> None:
+        from tui.screens.refunds import RefundsScreen
+
+        app = signed_in_app(demo_store, "refund")
+        async with app.run_test(size=(120, 40)) as pilot:
+            await start(app, pilot)
+            app.push_screen(RefundsScreen())
+            await settle(app, pilot)
+            screen = app.screen
+            states = [r.state.value for r in screen.refunds]
+            await pilot.press("f9")
+            await settle(app, pilot)
+            await pilot.press("y")
+            await settle(app, pilot)
+            folder = demo_store.config.documents_dir
+            assert any(p.name.startswith("sogo-furikomi-") for p in folder.iterdir())
+            target = next((i for i, r in enumerate(app.screen.refunds) if r.state.value in ("approved", "paid")), None)
+            assert target is not None, states
+            app.screen.query_one("#refunds-list").move_cursor(row=target)
+            await pilot.press("o")
+            await settle(app, pilot)
+            assert any(p.suffix == ".pdf" for p in folder.iterdir())

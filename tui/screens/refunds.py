@@ -1,5 +1,7 @@
 """還付の状況 and 決裁: the refund workflow. An approver sees the drafts of others
-(y: 決裁, r: 差戻し); a refund clerk pays cash at a counter (g) and records the notice (n)."""
+(y: 決裁, r: 差戻し); a refund clerk pays cash at a counter (g), writes today's 総合振込 file
+(F9), prints the 還付通知書 (o) and records the notice (n). Files go to ``documents/``
+under the export rule."""
 
 from __future__ import annotations
 
@@ -24,6 +26,8 @@ class RefundsScreen(BusinessScreen):
         Binding("r", "send_back", _("差戻し"), id="refunds.return"),
         Binding("g", "pay_cash", _("現金で支払"), id="refunds.cash"),
         Binding("n", "notified", _("通知済にする"), id="refunds.notified"),
+        Binding("o", "notice", _("還付通知書"), id="refunds.notice"),
+        Binding("f9", "transfer_file", _("総合振込ファイル"), id="refunds.transfer_file"),
         Binding("f5", "reload", _("再表示"), id="refunds.reload"),
     ]
 
@@ -42,7 +46,8 @@ class RefundsScreen(BusinessScreen):
     def check_action(self, action: str, parameters: tuple[object, ...]) -> bool | None:
         actor = getattr(self.app, "actor", None)
         needs = {"approve": Permission.REFUND_APPROVE, "send_back": Permission.REFUND_APPROVE,
-                 "pay_cash": Permission.REFUND_PAY, "notified": Permission.REFUND_PAY}
+                 "pay_cash": Permission.REFUND_PAY, "notified": Permission.REFUND_PAY,
+                 "notice": Permission.REFUND_DRAFT, "transfer_file": Permission.REFUND_PAY}
         if action in needs:
             return actor is not None and actor.can(needs[action])
         return True
@@ -106,3 +111,36 @@ class RefundsScreen(BusinessScreen):
             return
         today = self.app.services.today()  # type: ignore[attr-defined]
         self.call(mark_notified, r.id, on=today, then=self._then(_("通知済にしました")))
+
+    def action_notice(self) -> None:
+        r = self._current()
+        if r is None:
+            return
+        from core.services.documents import print_refund_notice
+
+        today = self.app.services.today()  # type: ignore[attr-defined]
+        writer = self.app.services.document_writer()  # type: ignore[attr-defined]
+        self.call(print_refund_notice, r.id, on=today, writer=writer,
+                  then=lambda w: self.notify(_("還付通知書を出力しました: documents/{f}").format(f=w.file_name)))
+
+    def action_transfer_file(self) -> None:
+        today = self.app.services.today()  # type: ignore[attr-defined]
+        self._confirmed(_("{d} 支払の還付の総合振込ファイルを作成しますか？").format(d=wareki(today)),
+                        _("決裁済の口座振込の還付が支出済になります"),
+                        lambda: self.run_worker(lambda: self._transfer_file(today), thread=True, group="service"))
+
+    def _transfer_file(self, pay_on) -> None:  # type: ignore[no-untyped-def]
+        from core.errors import NozeiError
+
+        app = self.app
+        try:
+            run, path = app.services.refund_transfer_file(app.session_id, pay_on)  # type: ignore[attr-defined]
+        except NozeiError as exc:
+            app.call_from_thread(self.show_error, str(exc))
+        else:
+            app.call_from_thread(self._written, run, path)
+
+    def _written(self, run, path) -> None:  # type: ignore[no-untyped-def]
+        self.notify(_("総合振込ファイルを作成しました: {p}（{n}件 {t}円）").format(p=path, n=len(run.refunds),
+                                                                      t=yen(run.total)))
+        self.action_reload()
