@@ -153,6 +153,9 @@ class TestCounterPayment:
             await settle(app, pilot)
             assert isinstance(app.screen, ReceiptScreen)
             assert app.screen.receipt.amount == total
+            await pilot.press("o")  # the 領収証書 as a PDF into documents/
+            await settle(app, pilot)
+            assert [p for p in demo_store.config.documents_dir.iterdir() if p.suffix == ".pdf"]
             await pilot.press("escape")
             await settle(app, pilot)
             assert isinstance(app.screen, TaxpayerScreen)

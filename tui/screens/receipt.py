@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from typing import Any
+
 from textual.app import ComposeResult
 from textual.binding import Binding
 from textual.containers import Vertical
@@ -19,6 +21,7 @@ class ReceiptScreen(ModalScreen[None]):
     BINDINGS = [
         Binding("escape", "close", _("閉じる"), id="receipt.close"),
         Binding("enter", "close", _("閉じる"), id="receipt.close.enter", show=False),
+        Binding("o", "print", _("領収証書を印刷"), id="receipt.print"),
     ]
 
     def __init__(self, receipt: Receipt) -> None:
@@ -38,7 +41,24 @@ class ReceiptScreen(ModalScreen[None]):
             yield Static(_("合計 {a}円　預り金 {r}円　お釣り {c}円").format(
                 a=yen(r.amount), r=yen(r.received), c=yen(r.change)), id="receipt-total", markup=False)
             yield Static(_("取扱者 {o}　端末 {t}").format(o=r.operator, t=r.terminal or ""), markup=False)
-            yield Static(_("Enter / Esc: 閉じる"), id="receipt-keys")
+            yield Static(_("o: 印刷（PDF）　Enter / Esc: 閉じる"), id="receipt-keys")
 
     def action_close(self) -> None:
         self.dismiss(None)
+
+    def action_print(self) -> None:
+        """The 領収証書 as a PDF in ``documents/`` (export rule; audited by the service)."""
+        self.run_worker(self._print, thread=True, group="service")
+
+    def _print(self) -> None:
+        from core.errors import NozeiError
+        from core.services.documents import print_receipt
+
+        app: Any = self.app
+        try:
+            written = app.services.run(app.session_id, print_receipt, self.receipt.payment_id,
+                                       writer=app.services.document_writer(), received=self.receipt.received)
+        except NozeiError as exc:
+            app.call_from_thread(self.notify, str(exc), severity="error", title=_("エラー"))
+        else:
+            app.call_from_thread(self.notify, _("領収証書を出力しました: documents/{f}").format(f=written.file_name))
