@@ -97,6 +97,23 @@ class TestLoginScreen:
             assert app.screen.query_one("#password", Input).value == ""
             assert app.screen.query_one("#otp", Input).value == ""
 
+    async def test_five_failures_lock_the_account_and_then_the_right_password_gets_the_same_message(
+        self, store: Store, tools: AuthTools
+    ) -> None:
+        from core.services.auth import AuthFailed, authenticate
+
+        for _n in range(5):  # the service's lockout: 5 failures (SPEC §5.2)
+            with pytest.raises(AuthFailed):
+                authenticate(store.uow(), tools, login_id="clerk", password="wrong password", otp_code="000000",
+                             terminal_id=store.config.terminal_id, client_address=None)
+        app = app_for(store, tools)
+        async with app.run_test() as pilot:
+            await pilot.pause()
+            await log_in(pilot, tools)  # now with the right password and code
+            assert isinstance(app.screen, LoginScreen)
+            message = str(app.screen.query_one("#login-message", Static).render())
+            assert "ID・パスワード・確認コード" in message  # generic: no hint that the account is locked
+
     async def test_the_demo_hint_is_shown_on_a_demo_database_only(self, store: Store, tools: AuthTools) -> None:
         app = app_for(store, tools)
         async with app.run_test() as pilot:
