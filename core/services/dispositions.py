@@ -213,12 +213,6 @@ def propose_disposition(uow: UnitOfWork, actor: Actor, case_id: int, *, kind: Di
     return int(did)
 
 
-def _refuse_own(uow: UnitOfWork, actor: Actor, disposition_id: int, name: str) -> None:
-    with uow:
-        maker = uow.dispositions.disposition(disposition_id).proposed_by  # type: ignore[attr-defined]
-    refuse_own(uow, actor, Permission.DISPOSITION_APPROVE, maker=maker, name=f"{__name__}.{name}")
-
-
 def _decided(uow: UnitOfWork, actor: Actor, disposition_id: int) -> Disposition:
     d: Disposition = uow.dispositions.disposition(disposition_id, lock=True)  # type: ignore[attr-defined]
     require_other_checker(actor, Permission.DISPOSITION_APPROVE, maker=d.proposed_by)
@@ -230,7 +224,8 @@ def _decided(uow: UnitOfWork, actor: Actor, disposition_id: int) -> Disposition:
 @service(Permission.DISPOSITION_APPROVE)
 def approve_disposition(uow: UnitOfWork, actor: Actor, disposition_id: int) -> None:
     """決裁 by a supervisor other than the proposer: in force from its 差押日."""
-    _refuse_own(uow, actor, disposition_id, "approve_disposition")
+    refuse_own(uow, actor, Permission.DISPOSITION_APPROVE, name=f"{__name__}.approve_disposition",
+               maker=lambda u: u.dispositions.disposition(disposition_id).proposed_by)  # type: ignore[attr-defined]
     with uow:
         d = _decided(uow, actor, disposition_id)
         uow.cases.get(d.case_id, lock=True)  # type: ignore[attr-defined]  # case, then periods: the proposal's order
@@ -251,7 +246,8 @@ def approve_disposition(uow: UnitOfWork, actor: Actor, disposition_id: int) -> N
 
 @service(Permission.DISPOSITION_APPROVE)
 def reject_disposition(uow: UnitOfWork, actor: Actor, disposition_id: int) -> None:
-    _refuse_own(uow, actor, disposition_id, "reject_disposition")
+    refuse_own(uow, actor, Permission.DISPOSITION_APPROVE, name=f"{__name__}.reject_disposition",
+               maker=lambda u: u.dispositions.disposition(disposition_id).proposed_by)  # type: ignore[attr-defined]
     with uow:
         d = _decided(uow, actor, disposition_id)
         uow.dispositions.move_disposition(d, DispositionState.REJECTED, decided_at=datetime.now(UTC))  # type: ignore[attr-defined]

@@ -151,9 +151,8 @@ def _load(uow: UnitOfWork, refund_id: int, *expected: RefundState) -> Refund:
 @service(Permission.REFUND_APPROVE)
 def approve_refund(uow: UnitOfWork, actor: Actor, refund_id: int, *, on: date) -> Refund:
     """決裁 on *on* (the 支出決定日): the 還付加算金 is computed to that day."""
-    with uow:
-        maker = uow.refunds.refund(refund_id).drafted_by  # type: ignore[attr-defined]
-    refuse_own(uow, actor, Permission.REFUND_APPROVE, maker=maker, name="core.services.refunds.approve_refund")
+    refuse_own(uow, actor, Permission.REFUND_APPROVE, name=f"{__name__}.approve_refund",
+               maker=lambda u: u.refunds.refund(refund_id).drafted_by)  # type: ignore[attr-defined]
     with uow:
         refund = _load(uow, refund_id, RefundState.DRAFTED)
         require_other_checker(actor, Permission.REFUND_APPROVE, maker=refund.drafted_by)

@@ -42,9 +42,14 @@ def record_denial(uow: UnitOfWork, actor: Actor, permission: str, name: str) -> 
         uow.commit()
 
 
-def refuse_own(uow: UnitOfWork, actor: Actor, permission: Permission, *, maker: str, name: str) -> None:
+def refuse_own(uow: UnitOfWork, actor: Actor, permission: Permission, *,
+               maker: str | Callable[[UnitOfWork], str], name: str) -> None:
     """Maker–checker, before anything is touched (call outside a unit of work): a
-    decision on one's own proposal is audited as a denial and refused."""
+    decision on one's own proposal is audited as a denial and refused. *maker* is the
+    proposer's id, or a function reading it (run in its own unit of work)."""
+    if callable(maker):
+        with uow:
+            maker = maker(uow)
     if maker == actor.user_id:
         record_denial(uow, actor, f"{permission} (maker-checker)", name)
         require_other_checker(actor, permission, maker=maker)

@@ -71,12 +71,6 @@ def propose_suspension(uow: UnitOfWork, actor: Actor, case_id: int, *, ground: i
     return int(sid)
 
 
-def _proposal(uow: UnitOfWork, actor: Actor, sid: int, name: str) -> None:
-    with uow:
-        maker = uow.dispositions.suspension(sid).proposed_by  # type: ignore[attr-defined]
-    refuse_own(uow, actor, Permission.DISPOSITION_APPROVE, maker=maker, name=f"{__name__}.{name}")
-
-
 def _proposed(uow: UnitOfWork, actor: Actor, sid: int) -> Suspension:
     s: Suspension = uow.dispositions.suspension(sid, lock=True)  # type: ignore[attr-defined]
     require_other_checker(actor, Permission.DISPOSITION_APPROVE, maker=s.proposed_by)
@@ -88,7 +82,8 @@ def _proposed(uow: UnitOfWork, actor: Actor, sid: int) -> Suspension:
 @service(Permission.DISPOSITION_APPROVE)
 def decide_suspension(uow: UnitOfWork, actor: Actor, suspension_id: int, *, on: date) -> None:
     """決定 by a supervisor other than the proposer; ⑤ extinguishes at once."""
-    _proposal(uow, actor, suspension_id, "decide_suspension")
+    refuse_own(uow, actor, Permission.DISPOSITION_APPROVE, name=f"{__name__}.decide_suspension",
+               maker=lambda u: u.dispositions.suspension(suspension_id).proposed_by)  # type: ignore[attr-defined]
     with uow:
         s = _proposed(uow, actor, suspension_id)
         # Case, then periods (the order every proposal locks them in): a 差押 being approved on
@@ -115,7 +110,8 @@ def decide_suspension(uow: UnitOfWork, actor: Actor, suspension_id: int, *, on: 
 
 @service(Permission.DISPOSITION_APPROVE)
 def reject_suspension(uow: UnitOfWork, actor: Actor, suspension_id: int) -> None:
-    _proposal(uow, actor, suspension_id, "reject_suspension")
+    refuse_own(uow, actor, Permission.DISPOSITION_APPROVE, name=f"{__name__}.reject_suspension",
+               maker=lambda u: u.dispositions.suspension(suspension_id).proposed_by)  # type: ignore[attr-defined]
     with uow:
         s = _proposed(uow, actor, suspension_id)
         uow.dispositions.move_suspension(s, SuspensionState.REJECTED)  # type: ignore[attr-defined]

@@ -126,16 +126,11 @@ def propose_writeoff(uow: UnitOfWork, actor: Actor, *, fiscal_year: int, today: 
     return int(run_id)
 
 
-def _check_own(uow: UnitOfWork, actor: Actor, run_id: int, name: str) -> None:
-    with uow:
-        maker = uow.dispositions.writeoff_run(run_id).proposed_by  # type: ignore[attr-defined]
-    refuse_own(uow, actor, Permission.DISPOSITION_APPROVE, maker=maker, name=f"{__name__}.{name}")
-
-
 @service(Permission.DISPOSITION_APPROVE)
 def approve_writeoff(uow: UnitOfWork, actor: Actor, run_id: int, *, today: date) -> WriteoffRun:
     """決裁: every line must still be extinct and owed as proposed."""
-    _check_own(uow, actor, run_id, "approve_writeoff")
+    refuse_own(uow, actor, Permission.DISPOSITION_APPROVE, name=f"{__name__}.approve_writeoff",
+               maker=lambda u: u.dispositions.writeoff_run(run_id).proposed_by)  # type: ignore[attr-defined]
     with uow:
         run: WriteoffRun = uow.dispositions.writeoff_run(run_id, lock=True)  # type: ignore[attr-defined]
         require_other_checker(actor, Permission.DISPOSITION_APPROVE, maker=run.proposed_by)
@@ -165,7 +160,8 @@ def approve_writeoff(uow: UnitOfWork, actor: Actor, run_id: int, *, today: date)
 
 @service(Permission.DISPOSITION_APPROVE)
 def reject_writeoff(uow: UnitOfWork, actor: Actor, run_id: int) -> None:
-    _check_own(uow, actor, run_id, "reject_writeoff")
+    refuse_own(uow, actor, Permission.DISPOSITION_APPROVE, name=f"{__name__}.reject_writeoff",
+               maker=lambda u: u.dispositions.writeoff_run(run_id).proposed_by)  # type: ignore[attr-defined]
     with uow:
         run: WriteoffRun = uow.dispositions.writeoff_run(run_id, lock=True)  # type: ignore[attr-defined]
         require_other_checker(actor, Permission.DISPOSITION_APPROVE, maker=run.proposed_by)

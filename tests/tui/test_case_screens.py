@@ -252,13 +252,17 @@ def test_every_binding_has_an_id_and_a_description(screen: type) -> None:
     assert all(isinstance(b, Binding) and b.id and b.description for b in screen.BINDINGS)
 
 
+def _a_case_taxpayer(store: Store) -> int:
+    """A demo taxpayer who has an open case."""
+    with store.uow() as uow:
+        return int(uow.cases.summaries(limit=1)[0][0]["case"].taxpayer_id)
+
+
 class TestFromTheTaxpayer:
     async def test_k_on_a_taxpayer_opens_their_case_and_tab_6_lists_certificates(self, demo_store: Store) -> None:
-        from tui.screens.case import CaseScreen
         from tui.screens.taxpayer import TaxpayerScreen
 
-        with demo_store.uow() as uow:
-            tid = uow.cases.summaries(limit=1)[0][0]["case"].taxpayer_id
+        tid = _a_case_taxpayer(demo_store)
         app = signed_in_app(demo_store, "officer")
         async with app.run_test(size=(120, 40)) as pilot:
             await open_taxpayer(app, pilot, tid)
@@ -275,8 +279,7 @@ class TestFromTheTaxpayer:
     async def test_an_inquiry_user_has_no_case_key(self, demo_store: Store) -> None:
         from tui.screens.taxpayer import TaxpayerScreen
 
-        with demo_store.uow() as uow:
-            tid = uow.cases.summaries(limit=1)[0][0]["case"].taxpayer_id
+        tid = _a_case_taxpayer(demo_store)
         app = signed_in_app(demo_store, "inquiry")
         async with app.run_test(size=(120, 40)) as pilot:
             await open_taxpayer(app, pilot, tid)
@@ -335,8 +338,7 @@ class TestDelinquencyBatch:
 
 class TestTaxpayerArrearsTab:
     async def test_tab_7_summarises_the_open_case_for_an_officer(self, demo_store: Store) -> None:
-        with demo_store.uow() as uow:
-            tid = uow.cases.summaries(limit=1)[0][0]["case"].taxpayer_id
+        tid = _a_case_taxpayer(demo_store)
         app = signed_in_app(demo_store, "officer")
         async with app.run_test(size=(120, 40)) as pilot:
             await open_taxpayer(app, pilot, tid)
