@@ -72,6 +72,8 @@ __all__ = [
     "KEYS_ROTATE",
     "KEYS_REENCRYPT_START",
     "KEYS_REENCRYPT_DONE",
+    "BACKUP_CREATE",
+    "BACKUP_RESTORE",
     "DEMO_BUILD",
     "AUDIT_VERIFY",
     "AUDIT_REVIEW",
@@ -151,6 +153,8 @@ TERMINAL_DISABLE = "terminal.disable"
 KEYS_ROTATE = "keys.rotate"
 KEYS_REENCRYPT_START = "keys.reencrypt.start"
 KEYS_REENCRYPT_DONE = "keys.reencrypt.done"
+BACKUP_CREATE = "backup.create"
+BACKUP_RESTORE = "backup.restore"
 DEMO_BUILD = "demo.build"
 SETTINGS_CHANGE = "settings.change"
 
@@ -312,6 +316,8 @@ ACTIONS: dict[str, str] = {
     KEYS_ROTATE: "暗号鍵の更新",
     KEYS_REENCRYPT_START: "再暗号化の開始",
     KEYS_REENCRYPT_DONE: "再暗号化の完了",
+    BACKUP_CREATE: "バックアップの作成",
+    BACKUP_RESTORE: "バックアップからの復元",
     DEMO_BUILD: "デモデータの作成",
     AUDIT_VERIFY: "監査ログの検証",
     AUDIT_REVIEW: "監査ログの閲覧",

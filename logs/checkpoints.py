@@ -43,7 +43,7 @@ __all__ = [
 ]
 
 #: Why a checkpoint was written.
-REASONS = frozenset({"interval", "logout", "shutdown", "manual", "archive"})
+REASONS = frozenset({"interval", "logout", "shutdown", "manual", "archive", "restore"})
 
 _DOMAIN = b"nozei audit checkpoint v1\n"
 

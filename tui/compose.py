@@ -25,7 +25,9 @@ from storage.crypto.totp import TotpEngine
 from core.ports import AuditSink
 from logs.auditlog import ChainAuditLog, origin_for
 from logs.jsonlog import configure_json_log, mirror_event
+from logs.verify import verify_chain
 from logs.writer import AuditWriter
+from storage.backup import StoreBackups
 from storage.store import Store, create_store, open_store
 
 R = TypeVar("R")
@@ -39,6 +41,7 @@ __all__ = [
     "create_wired",
     "audit_log",
     "checkpoint",
+    "backups",
     "mirror_committed",
     "AuditWriter",
     "SessionServices",
@@ -114,6 +117,20 @@ def checkpoint(store: Store, reason: str) -> None:
     log = audit_log(store)
     with store.engine.connect() as conn, conn.begin():
         log.checkpointer.checkpoint(conn, reason)
+
+
+def backups(store: Store) -> StoreBackups:
+    """Backups of *store*: a restore verifies the restored chain against the backup's
+    checkpoint file before it commits, and is covered by a checkpoint of its own."""
+    log = audit_log(store)
+
+    def check_chain(conn: Connection, checkpoint_file: Path) -> str | None:
+        report = verify_chain(conn, public_key=log.checkpointer.public_key, checkpoint_file=checkpoint_file,
+                              origin=log.checkpointer.origin)
+        return None if report.ok else f"seq {report.first_bad_seq}: {report.detail}"
+
+    return StoreBackups(store, checkpoint_file=log.checkpointer.file, check_chain=check_chain,
+                        after_restore=lambda: checkpoint(store, "restore"))
 
 
 def _wire(store: Store) -> Store:

@@ -1,0 +1,238 @@
+"""Backups: `nozei backup create / check / restore` on SQLite and PostgreSQL.
+
+A backup is encrypted and authenticated with a key derived from the key file
+(never inside it); a restore checks everything before it replaces anything and
+replaces every row in one transaction.
+"""
+
+from __future__ import annotations
+
+from datetime import date
+from pathlib import Path
+from typing import Any
+
+import pytest
+from sqlalchemy import select, update
+
+from core.config import Config
+from core.errors import PermissionDenied
+from core.security.permissions import Actor, Permission
+from core.services.backups import check_backup_file, create_backup, restore_backup
+from core.services.payments import import_payments
+from logs.writer import AuditWriter
+from storage.backup import BackupError
+from storage.schema import audit_events, metadata, sessions
+from storage.store import Store, create_store
+from tests.collection.helpers import CLERK, conserved, pay, seed
+from tui import compose
+
+ADMIN = Actor("admin1", frozenset({Permission.ADMIN_KEYS.value}), session_id=None)
+CLERK_ONLY = Actor("clerk1", frozenset(p.value for p in Permission if p is not Permission.ADMIN_KEYS))
+NAME = "山田　太郎"
+
+
+def _wired(store: Store) -> Store:
+    store.after_commit.extend([compose.mirror_committed])
+    return store
+
+
+def dump(store: Store) -> dict[str, list[tuple[Any, ...]]]:
+    """Every row of every table, in key order."""
+    with store.reading() as conn:
+        return {t.name: [tuple(r) for r in conn.execute(
+                    select(t).order_by(*(list(t.primary_key.columns) or list(t.columns))))]
+                for t in metadata.sorted_tables}
+
+
+def populate(store: Store) -> None:
+    for n in (1, 2, 3):
+        seed(store, {"notice_no": f"20250100000{n:02d}"}, n=n)
+    payments = [pay(f"K{n}", 10_000, date(2025, 7, 1), notice=f"20250100000{n:02d}") for n in (1, 2)]
+    import_payments(store.uow(), CLERK, payments, sha256="a" * 64, file_name="first.csv")
+    compose.checkpoint(store, "manual")
+
+
+def later_work(store: Store) -> None:
+    seed(store, {"notice_no": "2025010000099"}, n=99)
+    import_payments(store.uow(), CLERK, [pay("K9", 5_000, date(2025, 8, 1), notice="2025010000003")],
+                    sha256="b" * 64, file_name="second.csv")
+
+
+@pytest.fixture
+def populated(store: Store) -> Store:
+    _wired(store)
+    populate(store)
+    return store
+
+
+class TestBackupCreate:
+    def test_the_backup_is_a_new_private_file_with_no_plaintext_and_no_key(
+            self, populated: Store, tmp_path: Path) -> None:
+        target = tmp_path / "b.nzb"
+        summary = create_backup(populated.uow(), ADMIN, compose.backups(populated), target)
+        data = target.read_bytes()
+        assert summary.sha256 and summary.size == len(data)
+        assert summary.rows["taxpayers"] == 3 and summary.rows["payments"] == 2
+        assert oct(target.stat().st_mode & 0o777) == "0o600"
+        assert NAME.encode() not in data and "ヤマダ".encode() not in data
+        assert b"nozei-kek" not in data and populated.kek not in data
+        assert not list(tmp_path.glob(".*.partial"))
+
+    def test_creating_it_is_audited_with_its_digest(self, populated: Store, tmp_path: Path) -> None:
+        summary = create_backup(populated.uow(), ADMIN, compose.backups(populated), tmp_path / "b.nzb")
+        with populated.reading() as conn:
+            last = conn.execute(select(audit_events).order_by(audit_events.c.seq.desc()).limit(1)).one()
+        assert last.action == "backup.create" and last.user_id == "admin1"
+        assert '"sha256":"' + summary.sha256 in last.details.replace(" ", "")
+
+    def test_an_existing_file_is_never_overwritten(self, populated: Store, tmp_path: Path) -> None:
+        target = tmp_path / "b.nzb"
+        target.write_bytes(b"precious")
+        with pytest.raises(BackupError, match="上書きしません"):
+            create_backup(populated.uow(), ADMIN, compose.backups(populated), target)
+        assert target.read_bytes() == b"precious"
+
+    def test_only_a_key_administrator_may_back_up(self, populated: Store, tmp_path: Path) -> None:
+        with pytest.raises(PermissionDenied):
+            create_backup(populated.uow(), CLERK_ONLY, compose.backups(populated), tmp_path / "b.nzb")
+        assert not (tmp_path / "b.nzb").exists()
+
+
+class TestBackupRestore:
+    def test_a_restore_brings_back_every_row_as_it_was_and_the_chain_still_verifies(
+            self, populated: Store, tmp_path: Path) -> None:
+        backups = compose.backups(populated)
+        at_backup = dump(populated)
+        create_backup(populated.uow(), ADMIN, backups, tmp_path / "b.nzb")
+        later_work(populated)
+        assert dump(populated) != at_backup
+
+        restore_backup(populated.uow(), ADMIN, backups, tmp_path / "b.nzb")
+
+        after = dump(populated)
+        for name, rows in at_backup.items():
+            if name in ("audit_events", "audit_head", "audit_checkpoints"):
+                continue
+            assert after[name] == rows, name
+        events = after["audit_events"]
+        assert events[: len(at_backup["audit_events"])] == at_backup["audit_events"]
+        assert [e.action for e in _events(populated)][len(at_backup["audit_events"]):] == ["backup.restore"]
+        assert compose.audit_log(populated).verify(1).ok
+        assert conserved(populated)
+
+    def test_new_rows_after_a_restore_get_fresh_ids(self, populated: Store, tmp_path: Path) -> None:
+        backups = compose.backups(populated)
+        create_backup(populated.uow(), ADMIN, backups, tmp_path / "b.nzb")
+        later_work(populated)
+        restore_backup(populated.uow(), ADMIN, backups, tmp_path / "b.nzb")
+        tid, _ = seed(populated, {"notice_no": "2025010000050"}, n=50)
+        assert tid == 4
+
+    def test_check_reads_the_whole_backup_and_changes_nothing(self, populated: Store, tmp_path: Path) -> None:
+        backups = compose.backups(populated)
+        create_backup(populated.uow(), ADMIN, backups, tmp_path / "b.nzb")
+        before = dump(populated)
+        summary = check_backup_file(populated.uow(), ADMIN, backups, tmp_path / "b.nzb")
+        assert summary.rows["taxpayers"] == 3
+        assert dump(populated) == before
+
+    @pytest.mark.parametrize("damage", ["flip", "truncate", "append", "header"])
+    def test_a_damaged_backup_is_refused_and_nothing_changes(
+            self, populated: Store, tmp_path: Path, damage: str) -> None:
+        backups = compose.backups(populated)
+        target = tmp_path / "b.nzb"
+        create_backup(populated.uow(), ADMIN, backups, target)
+        later_work(populated)
+        data = bytearray(target.read_bytes())
+        if damage == "flip":
+            data[len(data) // 2] ^= 0x01
+        elif damage == "truncate":
+            del data[-40:]
+        elif damage == "append":
+            data += b"\x00" * 8
+        else:
+            data[data.index(b'"created_at":"') + 16] ^= 0x01
+        target.write_bytes(bytes(data))
+        before = dump(populated)
+        with pytest.raises(BackupError):
+            restore_backup(populated.uow(), ADMIN, backups, target)
+        assert dump(populated) == before
+
+    def test_a_backup_made_with_another_key_file_is_refused(
+            self, populated: Store, tmp_path: Path, database_url: str) -> None:
+        other_dir = tmp_path / "other"
+        other = create_store(Config(data_dir=other_dir, database_url=f"sqlite:///{other_dir / 'o.db'}"),
+                             municipality_code="999999", municipality_name="よそ市", demo=True,
+                             audit_factory=AuditWriter)
+        try:
+            seed(other, {})
+            create_backup(other.uow(), ADMIN, compose.backups(other), tmp_path / "foreign.nzb")
+        finally:
+            other.close()
+        before = dump(populated)
+        with pytest.raises(BackupError, match="別の鍵ファイル"):
+            restore_backup(populated.uow(), ADMIN, compose.backups(populated), tmp_path / "foreign.nzb")
+        assert dump(populated) == before
+
+    def test_a_backup_whose_audit_chain_was_tampered_with_is_refused_after_loading_and_rolled_back(
+            self, populated: Store, tmp_path: Path) -> None:
+        with populated.engine.begin() as conn:
+            conn.execute(update(audit_events).where(audit_events.c.seq == 1).values(action="tampered"))
+        create_backup(populated.uow(), ADMIN, compose.backups(populated), tmp_path / "b.nzb")
+        later_work(populated)
+        before = dump(populated)
+        with pytest.raises(BackupError, match="監査ログ"):
+            restore_backup(populated.uow(), ADMIN, compose.backups(populated), tmp_path / "b.nzb")
+        assert dump(populated) == before
+
+    def test_a_restore_is_refused_while_someone_else_is_signed_in(
+            self, populated: Store, tmp_path: Path) -> None:
+        from datetime import UTC, datetime
+
+        backups = compose.backups(populated)
+        create_backup(populated.uow(), ADMIN, backups, tmp_path / "b.nzb")
+        with populated.engine.begin() as conn:
+            _session_for(conn, "busy-session", datetime.now(UTC))
+        with pytest.raises(BackupError, match="利用中のセッション"):
+            restore_backup(populated.uow(), ADMIN, backups, tmp_path / "b.nzb")
+
+    def test_only_a_key_administrator_may_restore(self, populated: Store, tmp_path: Path) -> None:
+        backups = compose.backups(populated)
+        create_backup(populated.uow(), ADMIN, backups, tmp_path / "b.nzb")
+        later_work(populated)
+        before = dump(populated)
+        with pytest.raises(PermissionDenied):
+            restore_backup(populated.uow(), CLERK_ONLY, backups, tmp_path / "b.nzb")
+        after = dump(populated)
+        assert {k: v for k, v in after.items() if not k.startswith("audit")} == \
+            {k: v for k, v in before.items() if not k.startswith("audit")}
+
+    def test_the_checkpoint_file_is_the_backups_and_the_replaced_one_is_kept(
+            self, populated: Store, tmp_path: Path) -> None:
+        backups = compose.backups(populated)
+        create_backup(populated.uow(), ADMIN, backups, tmp_path / "b.nzb")
+        later_work(populated)
+        compose.checkpoint(populated, "manual")
+        file = compose.audit_log(populated).checkpointer.file
+        restore_backup(populated.uow(), ADMIN, backups, tmp_path / "b.nzb")
+        kept = list(file.parent.glob(file.name + ".before-restore-*"))
+        assert len(kept) == 1 and kept[0].stat().st_size > 0
+        assert compose.audit_log(populated).verify(1).ok
+
+
+def _events(store: Store) -> list[Any]:
+    with store.reading() as conn:
+        return list(conn.execute(select(audit_events).order_by(audit_events.c.seq)))
+
+
+def _session_for(conn: Any, session_id: str, now: Any) -> None:
+    from storage.schema import terminals, users
+
+    user_id = conn.execute(users.insert().values(
+        login_id="busy", display_name="x", password_hash="x", password_changed_at=now, created_at=now,
+        updated_at=now, must_change_password=False, enc_version=1)).inserted_primary_key[0]
+    conn.execute(terminals.insert().values(id="T-busy", name="x", created_at=now, created_by="t",
+                                            can_export=False, is_counter=False, disabled=False))
+    conn.execute(sessions.insert().values(id=session_id, user_id=user_id, terminal_id="T-busy",
+                                          started_at=now, last_seen_at=now, locked=False))
+
