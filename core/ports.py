@@ -6,7 +6,7 @@ audit sink; the TUI's composition root wires them together.
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
 from datetime import date, datetime
 from types import TracebackType
@@ -26,6 +26,7 @@ __all__ = [
     "AssessmentRepository",
     "SettingsRepository",
     "IdentityRepository",
+    "RetentionRepository",
     "PasswordHasher",
     "OtpEngine",
     "UnitOfWork",
@@ -163,11 +164,43 @@ class IdentityRepository(Protocol):
     def end_sessions(self, user_id: int, reason: str, now: datetime) -> int: ...
 
 
+class RetentionRepository(Protocol):
+    """保存期間経過データの消去 (see :mod:`core.services.retention`)."""
+
+    def candidates(self, cutoffs: Mapping[str, date]) -> dict[str, list[tuple[int, int]]]:
+        """(record id, taxpayer id) per kind, past its cutoff, of taxpayers with no open item."""
+        ...
+
+    def atena_numbers(self, taxpayer_ids: Sequence[int]) -> dict[int, str]: ...
+
+    def lock_taxpayers(self, taxpayer_ids: Sequence[int]) -> None: ...
+
+    def keyed_hashes(self, values: Sequence[str]) -> list[str]:
+        """HMAC-SHA256 under a key derived from the installation's key material (hex)."""
+        ...
+
+    def add_run(self, as_of: date, counts: Mapping[str, int], items: Sequence[tuple[str, int]], *,
+                by: str) -> int: ...
+
+    def run(self, run_id: int, *, lock: bool = False) -> dict[str, Any]: ...
+
+    def runs(self) -> list[dict[str, Any]]: ...
+
+    def items(self, run_id: int) -> list[tuple[str, int]]: ...
+
+    def decide(self, run_id: int, status: str, *, by: str | None, counts: Mapping[str, Any]) -> None: ...
+
+    def purge_taxpayers(self, taxpayer_ids: Sequence[int]) -> dict[str, int]: ...
+
+    def purge_records(self, kind: str, record_ids: Sequence[int]) -> int: ...
+
+
 class UnitOfWork(Protocol):
     taxpayers: TaxpayerRepository
     assessments: AssessmentRepository
     settings: SettingsRepository
     identity: IdentityRepository
+    retention: RetentionRepository
     audit: AuditSink
 
     def __enter__(self) -> Self: ...

@@ -102,6 +102,7 @@ __all__ = [
     "REFUND_PAY",
     "REFUND_NOTIFY",
     "REFUND_TRANSFER_FILE",
+    "REFUND_TRANSFER_FILE_REISSUE",
     "REFUND_NOTICE_DATA",
     "OVERPAYMENT_PREVIEW",
     "PAYMENT_QUOTE",
@@ -190,6 +191,7 @@ REFUND_CANCEL = "refund.cancel"
 REFUND_PAY = "refund.pay"
 REFUND_NOTIFY = "refund.notify"
 REFUND_TRANSFER_FILE = "refund.transfer_file"
+REFUND_TRANSFER_FILE_REISSUE = "refund.transfer_file.reissue"
 REFUND_NOTICE_DATA = "refund.notice_data"
 OVERPAYMENT_PREVIEW = "overpayment.preview"
 PAYMENT_QUOTE = "payment.quote"
@@ -347,6 +349,7 @@ ACTIONS: dict[str, str] = {
     REFUND_PAY: "還付の支出（現金）",
     REFUND_NOTIFY: "還付の通知",
     REFUND_TRANSFER_FILE: "還付の総合振込",
+    REFUND_TRANSFER_FILE_REISSUE: "総合振込ファイルの再作成",
     REFUND_NOTICE_DATA: "充当・還付通知の作成",
     OVERPAYMENT_PREVIEW: "充当の確認",
     PAYMENT_QUOTE: "窓口収納の見積",
@@ -367,3 +370,19 @@ ACTIONS: dict[str, str] = {
 def action_label(action: str) -> str:
     """The Japanese label of ``action``; unknown actions show their raw name."""
     return ACTIONS.get(action, action)
+
+
+# 保存期間経過データの消去 (core.services.retention)
+RETENTION_PLAN = "retention.plan"
+RETENTION_PROPOSE = "retention.propose"
+RETENTION_PURGE = "retention.purge"
+RETENTION_CANCEL = "retention.cancel"
+RETENTION_LIST = "retention.list"
+ACTIONS.update({
+    RETENTION_PLAN: "保存期間経過データの抽出",
+    RETENTION_PROPOSE: "保存期間経過データ消去の起案",
+    RETENTION_PURGE: "保存期間経過データの消去（決裁）",
+    RETENTION_CANCEL: "保存期間経過データ消去の取下げ",
+    RETENTION_LIST: "データ消去の起案一覧",
+})
+__all__ += ["RETENTION_PLAN", "RETENTION_PROPOSE", "RETENTION_PURGE", "RETENTION_CANCEL", "RETENTION_LIST"]

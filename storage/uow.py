@@ -21,6 +21,7 @@ from storage.repositories.identity import SqlIdentityRepository
 from storage.repositories.ledger import SqlLedgerRepository
 from storage.repositories.payments import SqlPaymentRepository
 from storage.repositories.refunds import SqlRefundRepository
+from storage.repositories.retention import SqlRetentionRepository
 from storage.repositories.settings import SqlSettingsRepository
 from storage.repositories.taxpayers import SqlTaxpayerRepository
 from storage.repositories.transfers import SqlTransferRepository
@@ -41,6 +42,7 @@ class SqlUnitOfWork:
     cases: SqlCaseRepository
     dispositions: SqlDispositionRepository
     documents: SqlDocumentRepository
+    retention: SqlRetentionRepository
     settings: SqlSettingsRepository
     identity: SqlIdentityRepository
     audit: AuditSink
@@ -84,6 +86,7 @@ class SqlUnitOfWork:
         self.cases = SqlCaseRepository(self._conn, self._crypto, self._operator)
         self.dispositions = SqlDispositionRepository(self._conn, self._crypto, self._operator)
         self.documents = SqlDocumentRepository(self._conn, self._crypto, self._operator)
+        self.retention = SqlRetentionRepository(self._conn, self._crypto, self._operator)
         self.settings = SqlSettingsRepository(self._conn)
         self.identity = SqlIdentityRepository(self._conn, self._crypto)
         self.audit = self._audit_factory(self._conn)

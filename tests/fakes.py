@@ -60,6 +60,7 @@ class FakeUnitOfWork:
         self.audit = FakeAudit()
         self.settings: Any = None
         self.assessments: Any = None
+        self.retention: Any = None
         self.commits = 0
 
     def __enter__(self) -> Self:

@@ -17,14 +17,14 @@ __all__ = ["main", "build_parser"]
 
 def build_parser() -> argparse.ArgumentParser:
     from tui.commands import (admin, audit, backup, calc, casework, collection, delinquency, documents, keys, rates, refunds,
-                              settings, setup)
+                              retention, settings, setup)
 
     parser = argparse.ArgumentParser(prog="nozei", description=_("収滞納管理システム nozei"))
     parser.add_argument("--data-dir", type=Path, help=_("データディレクトリ（既定: ./var, NOZEI_DATA_DIR）"))
     parser.add_argument("--config", type=Path, help=_("設定ファイル（既定: <データディレクトリ>/nozei.toml, NOZEI_CONFIG）"))
     sub = parser.add_subparsers(dest="command")
     for module in (setup, keys, backup, admin, audit, calc, rates, collection, delinquency, casework, refunds, settings,
-                   documents):
+                   documents, retention):
         module.register(sub)
     return parser
 

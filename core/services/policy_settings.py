@@ -19,6 +19,7 @@ from core.security.permissions import Actor, Permission
 from core.services.ledger import ALLOCATION_POLICY_KEY, DUNNING_POLICY_KEY, SUSPENSE_LIMIT_KEY, load_policy
 from core.services.cases import DELINQUENCY_POLICY_KEY, load_delinquency_policy
 from core.services.registry import service
+from core.services.retention import RETENTION_POLICY_KEY, load_retention_policy
 from core.services.transfer import CONSIGNOR_KEY
 from core.text.kana import to_bank_halfwidth_kana
 
@@ -28,6 +29,7 @@ POLICY_KEYS: dict[str, str] = {
     ALLOCATION_POLICY_KEY: "充当順序 {\"version\": \"2026-01\", \"order\": [\"honzei\", \"entaikin\", \"dunning_fee\"]}",
     DUNNING_POLICY_KEY: "督促 {\"fee\": 100, \"designated_days\": 10, \"after_days\": 20, \"warn_months\": 6}",
     SUSPENSE_LIMIT_KEY: "未消込とする超過額（円） 100000",
+    RETENTION_POLICY_KEY: "保存年数 {\"taxpayer\": 7, \"certificate\": 5, \"taxpayer_history\": 5}",
     DELINQUENCY_POLICY_KEY: "滞納整理 {\"open_after_days\": 30, \"plan_grace_days\": 10, "
                             "\"suspension_watch_days\": 90, \"default_priority\": 3}",
     CONSIGNOR_KEY: "口座振替の委託者 {\"code\": 10桁, \"name\": カナ, \"bank_code\", \"branch_code\", "
@@ -73,6 +75,7 @@ def set_policy(uow: UnitOfWork, actor: Actor, key: str, value: Any) -> None:
         uow.settings.set(key, value, by=actor.user_id)
         load_policy(uow)  # validates the policy as a whole; an error rolls back
         load_delinquency_policy(uow)
+        load_retention_policy(uow)
         uow.audit.record(actor, AuditEvent(action="settings.change", target_type="setting", target_ref=key,
                                            details={"old": old, "new": value}))
         uow.commit()

@@ -30,6 +30,12 @@ class BlindIndexer:
             name: hmac.new(index_key, f"nozei-blind-index|{name}".encode(), hashlib.sha256).digest()
             for name in INDEX_BITS
         }
+        self._derived = hmac.new(index_key, b"nozei-derived-keys", hashlib.sha256).digest()
+
+    def derived_key(self, purpose: str) -> bytes:
+        """A key of its own for another keyed hash of this installation (e.g. the ids of
+        purged records); independent of the blind-index keys and of every other purpose."""
+        return hmac.new(self._derived, f"nozei-derived|{purpose}".encode(), hashlib.sha256).digest()
 
     def compute(self, index: str, normalized: str) -> int:
         """The bucket number of ``normalized`` in ``index`` (0 ≤ n < 2^bits)."""

@@ -41,6 +41,7 @@ from storage.schema.delinquency import (
     writeoffs,
 )
 from storage.schema.documents import certificates
+from storage.schema.retention import retention_items, retention_runs
 from storage.schema.ledger import deferrals, dunnings, import_batches, transfer_items, transfer_runs
 from storage.schema.identity import (
     password_history,
@@ -90,6 +91,8 @@ __all__ = [
     "writeoffs",
     "saved_filters",
     "certificates",
+    "retention_runs",
+    "retention_items",
     "audit_events",
     "audit_head",
     "audit_checkpoints",
