@@ -32,7 +32,7 @@ from storage.schema import (
     transfer_accounts,
     users,
 )
-from storage.store import Store
+from storage.store import Store, keyring_reloader
 
 __all__ = ["rotate", "reencrypt", "pending_rows", "ReencryptReport", "RECORD_IDS", "StoreKeys"]
 
@@ -80,7 +80,7 @@ def rotate(store: Store, actor: Actor) -> int:
         version = rotate_field_key(conn, store.kek)
         audit.record(actor, AuditEvent(action="keys.rotate", target_type="key", target_ref=f"field:{version}"))
         ring = load_keyring(conn, store.kek)
-    store.crypto = Crypto.from_ring(ring)
+    store.crypto = Crypto.from_ring(ring, keyring_reloader(store.engine, store.kek))
     return version
 
 
@@ -117,7 +117,10 @@ def reencrypt(
             with store.engine.begin() as conn:
                 rows = conn.execute(
                     select(table).where(table.c.enc_version < cipher.version)
-                    .order_by(table.c.id).limit(batch_size).with_for_update()
+                    .order_by(table.c.id).limit(batch_size)
+                    # FOR NO KEY UPDATE on PostgreSQL: the keys do not change, so clerks inserting
+                    # rows that reference these (foreign keys take KEY SHARE) are never blocked
+                    .with_for_update(key_share=True)
                 ).all()
                 if not rows:
                     break

@@ -19,13 +19,14 @@ from core.errors import NozeiError
 from core.ports import AuditSink
 from storage.crypto.context import Crypto
 from storage.crypto.keyfile import create_kek, load_kek
-from storage.crypto.keyring import initialize_keys, load_keyring
+from storage.crypto.keyring import KeyRing, initialize_keys, load_keyring
 from storage.db import is_sqlite, make_engine
 from storage.migrate import check_schema, current_revision, upgrade
 from storage.repositories.settings import SqlSettingsRepository
 from storage.uow import SqlUnitOfWork
 
-__all__ = ["Store", "open_store", "create_store", "prepare_data_dir", "DatabaseExists", "AuditFactory"]
+__all__ = ["Store", "open_store", "create_store", "prepare_data_dir", "DatabaseExists", "AuditFactory",
+           "keyring_reloader"]
 
 #: Makes the audit sink for a connection (the composition root passes logs' writer).
 AuditFactory = Callable[[Connection], AuditSink]
@@ -114,11 +115,22 @@ def open_store(config: Config, *, audit_factory: AuditFactory, check: bool = Tru
                     "デモデータの作成が途中で止まっています。データディレクトリを削除して `nozei demo` をやり直してください"
                 )
             ring = load_keyring(conn, kek)
-        return Store(engine=engine, crypto=Crypto.from_ring(ring), kek=kek, config=config,
+        return Store(engine=engine, crypto=Crypto.from_ring(ring, keyring_reloader(engine, kek)), kek=kek, config=config,
                      audit_factory=audit_factory)
     except BaseException:
         engine.dispose()
         raise
+
+
+def keyring_reloader(engine: Engine, kek: bytes) -> Callable[[], KeyRing]:
+    def reload() -> KeyRing:
+        with engine.connect() as conn:
+            conn.info["nozei_readonly"] = True
+            try:
+                return load_keyring(conn, kek)
+            finally:
+                conn.info["nozei_readonly"] = False
+    return reload
 
 
 def create_store(config: Config, *, municipality_code: str, municipality_name: str,
@@ -140,7 +152,7 @@ def create_store(config: Config, *, municipality_code: str, municipality_name: s
             settings.set("municipality", {"code": municipality_code, "name": municipality_name}, by="init")
             settings.set("demo", demo, by="init")
             ring = load_keyring(conn, kek)
-        return Store(engine=engine, crypto=Crypto.from_ring(ring), kek=kek, config=config,
+        return Store(engine=engine, crypto=Crypto.from_ring(ring, keyring_reloader(engine, kek)), kek=kek, config=config,
                      audit_factory=audit_factory)
     except BaseException:
         engine.dispose()

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from dataclasses import dataclass
 
 from storage.crypto.blind import BlindIndexer
@@ -17,8 +18,9 @@ class Crypto:
     indexer: BlindIndexer
 
     @classmethod
-    def from_ring(cls, ring: KeyRing) -> Crypto:
-        return cls(cipher=FieldCipher(ring), indexer=BlindIndexer(ring.index_key))
+    def from_ring(cls, ring: KeyRing, refresh: Callable[[], KeyRing] | None = None) -> Crypto:
+        """*refresh* reloads the ring from the database when a value carries a newer key version."""
+        return cls(cipher=FieldCipher(ring, refresh), indexer=BlindIndexer(ring.index_key))
 
     def __repr__(self) -> str:
         return f"Crypto(field_version={self.cipher.version})"

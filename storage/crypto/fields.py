@@ -7,6 +7,8 @@ to another row or column fails to decrypt.
 
 from __future__ import annotations
 
+from collections.abc import Callable
+
 import secrets
 import struct
 
@@ -42,9 +44,21 @@ def ciphertext_version(blob: bytes) -> int:
 class FieldCipher:
     """Encrypts new values with the newest field key; decrypts any known version."""
 
-    def __init__(self, ring: KeyRing) -> None:
+    def __init__(self, ring: KeyRing, refresh: Callable[[], KeyRing] | None = None) -> None:
         self._aead = {v: AESGCM(k) for v, k in ring.field_keys.items()}
         self.version = ring.current_field_version
+        self._refresh = refresh
+
+    def _newer(self, version: int) -> AESGCM | None:
+        """A version another process created after this one loaded its keys (key rotation
+        while sessions work): reload the ring once; this process then writes with it too."""
+        if self._refresh is None:
+            return None
+        ring = self._refresh()
+        for v, key in ring.field_keys.items():
+            self._aead.setdefault(v, AESGCM(key))
+        self.version = max(self.version, ring.current_field_version)
+        return self._aead.get(version)
 
     def encrypt(self, value: str, *, table: str, column: str, record_id: object) -> bytes:
         nonce = secrets.token_bytes(_NONCE)
@@ -56,7 +70,7 @@ class FieldCipher:
     def decrypt(self, blob: bytes, *, table: str, column: str, record_id: object) -> str:
         blob = bytes(blob)
         version = ciphertext_version(blob)
-        aead = self._aead.get(version)
+        aead = self._aead.get(version) or self._newer(version)
         if aead is None:
             raise DecryptionError(f"データ鍵のバージョン {version} がありません（{table}.{column}）")
         start = _HEADER.size

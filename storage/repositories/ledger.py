@@ -79,6 +79,13 @@ class SqlLedgerRepository:
             query = query.with_for_update()
         return [row_to_assessment(r) for r in self._conn.execute(query)]
 
+    def period_ids_by_notice(self, notice_nos: Iterable[str]) -> list[int]:
+        """The ids of every period of these notices (not locked)."""
+        found: list[int] = []
+        for chunk in _chunks(sorted(set(notice_nos))):
+            found += self._conn.execute(select(assessments.c.id).where(assessments.c.notice_no.in_(chunk))).scalars()
+        return found
+
     def lock_periods(self, assessment_ids: Sequence[int]) -> list[Assessment]:
         """Lock the rows (PostgreSQL) so two postings to one period serialise."""
         found: list[Assessment] = []
