@@ -34,6 +34,7 @@ from core.text.kana import to_bank_halfwidth_kana
 
 __all__ = ["Account", "draft_refund", "approve_refund", "return_refund", "amend_refund", "cancel_refund",
            "pay_cash", "mark_notified", "list_refunds", "approval_queue", "PaymentRun", "refund_payment_run",
+           "reissue_refund_payment_file",
            "lapsed_claims", "claim_lapses_on", "OverpaymentLine", "list_overpayments"]
 
 
@@ -305,6 +306,31 @@ class OverpaymentLine:
     item: OverpaymentItem
     atena_no: str
     lapses_on: date
+
+
+@service(Permission.REFUND_PAY)
+def reissue_refund_payment_file(uow: UnitOfWork, actor: Actor, *, pay_on: date,
+                                render: Callable[[PaymentRun], bytes]) -> tuple[PaymentRun, bytes]:
+    """The same 総合振込 data again for the refunds a run already made 支出済 on *pay_on*.
+
+    The payment run commits before its file is written, so that a crash can never
+    leave a file for refunds that are not recorded as paid (sent twice, refunded
+    twice). A crash in between loses only the file: this rebuilds it byte for byte
+    from the database (the rendering depends on nothing else), audited as a reissue.
+    """
+    check_export(uow, actor, "refund.transfer_file")
+    with uow:
+        paid = [r for r in uow.refunds.refunds(state=RefundState.PAID, pay_on=pay_on,  # type: ignore[attr-defined]
+                                               limit=100_000)
+                if r.method is not RefundMethod.CASH and r.paid_on == pay_on]
+        requester = uow.settings.get(CONSIGNOR_KEY) if paid else {}
+        run = PaymentRun(pay_on, tuple(paid), (), {k: str(v) for k, v in (requester or {}).items()})
+        data = render(run) if paid else b""
+        uow.audit.record(actor, AuditEvent(action="refund.transfer_file.reissue", details={
+            "pay_on": pay_on.isoformat(), "records": len(paid), "total": run.total,
+            "sha256": hashlib.sha256(data).hexdigest()}))
+        uow.commit()
+    return run, data
 
 
 @service(Permission.REFUND_DRAFT)
