@@ -210,6 +210,7 @@ _ENDED_MESSAGES = {
     "user.reset_password": "管理者がパスワードを再設定しました。もう一度ログインしてください",
     "otp.reset": "管理者が確認コードの秘密鍵を再発行しました。もう一度ログインしてください",
     "locked_out": "ロックアウトされました。管理者に連絡してください",
+    "terminal": "この端末の利用が停止されました。管理者に連絡してください",
 }
 
 
@@ -226,6 +227,10 @@ def _live(uow: UnitOfWork, tools: AuthTools, session_id: str, now: datetime, *,
     if user.disabled:
         _end(uow, actor, session_id, "disabled", "session.expired", now)
         raise SessionEnded("利用が停止されました。管理者に連絡してください")
+    terminal = uow.identity.terminal(session.terminal_id)
+    if terminal is None or terminal.disabled:
+        _end(uow, actor, session_id, "terminal", "session.expired", now)
+        raise SessionEnded(_ENDED_MESSAGES["terminal"])
     if user.locked_until is not None and user.locked_until > now:
         _end(uow, actor, session_id, "locked_out", "session.expired", now)
         raise SessionEnded("ロックアウトされました。管理者に連絡してください")

@@ -161,6 +161,18 @@ class TestTerminals:
         with pytest.raises(AuthFailed):
             login(ready, tools, terminal="T02")
 
+    def test_disabling_a_terminal_ends_the_sessions_open_on_it(self, ready, tools, clock) -> None:
+        admin_actor = login(ready, tools, login_id="admin01").actor
+        admin.add_terminal(ready.uow(), admin_actor, tools, "T02", "窓口2")
+        clock.advance(seconds=31)
+        session_id = login(ready, tools, terminal="T02").session_id
+        assert check_session(ready.uow(), tools, session_id).terminal_id == "T02"
+        admin.disable_terminal(ready.uow(), admin_actor, "T02")
+        with pytest.raises(SessionEnded, match="端末の利用が停止"):
+            check_session(ready.uow(), tools, session_id)
+        with pytest.raises(SessionEnded, match="端末の利用が停止"):
+            check_session(ready.uow(), tools, session_id)
+
 
 class TestPasswordChange:
     def _session(self, ready, tools):
