@@ -68,14 +68,36 @@ def view_taxpayer(uow: UnitOfWork, actor: Actor, taxpayer_id: int) -> TaxpayerVi
 _DIGIT_RUN = re.compile(r"[0-9０-９][0-9０-９\s\-－]{6,}[0-9０-９]")
 
 
-def _masked_purpose(purpose: str) -> str:
-    """The purpose as logged: long digit runs (numbers of people) are masked."""
-    return _DIGIT_RUN.sub("＊", purpose)
+_SPACES = re.compile(r"[\s　]+")
+
+
+def _personal_terms(t: Taxpayer) -> list[str]:
+    """The subject's own personal values as they might be typed: whole, without spaces,
+    and each part of a name of two characters or more (longest first)."""
+    terms: set[str] = set()
+    for value in (t.name, t.name_kana, t.address, t.phone, t.mailing_address, t.household_head_name):
+        if not value:
+            continue
+        terms.update({value, _SPACES.sub("", value)})
+        terms.update(part for part in _SPACES.split(value) if len(part) >= 2)
+    return sorted((x for x in terms if x), key=len, reverse=True)
+
+
+def _masked_purpose(purpose: str, t: Taxpayer | None = None) -> str:
+    """The purpose as logged: long digit runs (numbers of people) and the subject's own
+    name, kana, address and phone, however spaced, are masked — the audit log holds no
+    personal values (SPEC §5.1)."""
+    masked = _DIGIT_RUN.sub("＊", purpose)
+    if t is not None:
+        for term in _personal_terms(t):
+            masked = masked.replace(term, "＊")
+    return masked
 
 
 @service(Permission.MYNUMBER_VIEW)
 def reveal_my_number(uow: UnitOfWork, actor: Actor, taxpayer_id: int, purpose: str) -> str:
-    """Needs ``mynumber.view`` and ``taxpayer.view``; the purpose is logged (digits masked)."""
+    """Needs ``mynumber.view`` and ``taxpayer.view``; the purpose is logged (numbers and the
+    subject's own personal values masked)."""
     require(actor, Permission.TAXPAYER_VIEW)
     purpose = purpose.strip()
     if not purpose:
@@ -87,6 +109,6 @@ def reveal_my_number(uow: UnitOfWork, actor: Actor, taxpayer_id: int, purpose: s
         if t.my_number is None:
             raise NotFound("この宛名には個人番号が登録されていません")
         uow.audit.record(actor, AuditEvent(action="mynumber.reveal", target_type="taxpayer",
-                                           target_ref=t.atena_no, details={"purpose": _masked_purpose(purpose)}))
+                                           target_ref=t.atena_no, details={"purpose": _masked_purpose(purpose, t)}))
         uow.commit()
         return t.my_number

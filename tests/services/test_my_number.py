@@ -81,3 +81,11 @@ class TestRevealHardening:
         reveal_my_number(store.uow(), MN_CLERK, tid, "番号 1234 5678 9018 の照合、電話 090-1111-2222")
         details = events(store)[-1].details
         assert "1234 5678 9018" not in details and "090-1111-2222" not in details and "照合" in details
+
+    def test_the_subjects_own_name_and_address_typed_into_the_purpose_are_masked_in_the_log(
+            self, store: Store, tid: int) -> None:
+        reveal_my_number(store.uow(), MN_CLERK, tid, "山田太郎さん（ヤマダ　タロウ）本人の申出、みなと市本町1丁目2番3号")
+        details = events(store)[-1].details
+        for value in ("山田", "太郎", "ヤマダ", "タロウ", "みなと市本町"):
+            assert value not in details
+        assert "本人の申出" in details
