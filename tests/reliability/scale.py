@@ -20,8 +20,8 @@ def fuzz_examples() -> int:
 
 
 def kills_per_operation() -> int:
-    """SIGKILLs per crash-tested operation: 50 in the full run, 2 in ``make test``."""
-    return int(os.environ.get("NOZEI_KILLS", 50 if FULL else 2))
+    """SIGKILLs per crash-tested operation: 50 in the full run, 1 in ``make test``."""
+    return int(os.environ.get("NOZEI_KILLS", 50 if FULL else 1))
 
 
 def concurrency_seconds() -> float:
