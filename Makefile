@@ -29,6 +29,13 @@ test: $(STAMP)
 e2e: $(STAMP)
 	$(BIN)/python -m pytest -q -m e2e tests/tui/test_e2e_tmux.py
 
+## make reliability: the long form of tests/reliability and tests/security (50 SIGKILLs per
+## operation, 10,000 hypothesis examples per parser, 8 worker processes for 60 s on each
+## database); the fuzz example counts go to docs/fuzz-counts.md. The short form runs in `make test`.
+reliability: $(STAMP)
+	NOZEI_RELIABILITY=full NOZEI_FUZZ_REPORT=docs/fuzz-counts.md $(BIN)/python -m pytest -q -rP -n 2 --dist loadfile \
+		tests/reliability tests/security
+
 test-fast: $(STAMP)
 	$(BIN)/python -m pytest -q -x
 

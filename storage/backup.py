@@ -1,47 +1,43 @@
-"""``nozei backup create`` / ``nozei backup restore`` (SPEC §5.1): every table, one snapshot.
+"""``nozei backup create`` and reading a backup (SPEC §5.1): every table, one snapshot.
 
 A backup holds every row of every table as stored — personal fields stay the
-ciphertexts they are in the database — plus the append-only checkpoint file of
-the audit chain, inside the encrypted container of :mod:`storage.backup_format`.
-It works the same on SQLite and PostgreSQL (and can move data between them).
+ciphertexts they are in the database — plus the lines of the append-only
+checkpoint file that the snapshot's chain backs and the signed archived audit
+segments, inside the encrypted container of :mod:`storage.backup_format`. It
+works the same on SQLite and PostgreSQL (and can move data between them).
 
-Restoring reads the whole file twice: the first pass authenticates every block
-and checks every table and column against this program's schema before
-anything is touched; the second replaces every row in ONE transaction, lets the
-caller verify the restored audit chain inside that transaction, and records the
-restore in the chain. Any failure rolls the database back untouched.
+Reading one (:func:`check_backup`, :func:`load_rows`) authenticates every block
+and checks every table and column against this program's schema; restoring is
+:mod:`storage.restore`.
 """
 
 from __future__ import annotations
 
 import base64
-import hashlib
-import os
-import tempfile
-from collections.abc import Callable, Iterable, Iterator
+import json
+from collections.abc import Callable, Iterator
 from dataclasses import dataclass, field
 from datetime import UTC, date, datetime, timedelta
 from pathlib import Path
 from typing import Any
 
-from sqlalchemy import Connection, Table, delete, func, select, text, update
+from sqlalchemy import Connection, Table, select
 
-from core.ports import AuditEvent, AuditSink
-from core.security.permissions import Actor
 from storage.backup_format import BackupError, BackupHeader, BackupWriter, read_records
 from storage.migrate import head_revision
-from storage.schema import metadata, sessions
+from storage.schema import audit_head, metadata
 from storage.store import Store
 
-__all__ = ["BackupSummary", "RestoreSummary", "create_backup", "check_backup", "restore_backup",
-           "StoreBackups", "ChainCheck", "BackupError"]
-
-#: Verifies the restored audit chain on the restoring connection against a checkpoint file;
-#: returns a problem description or ``None``.
-ChainCheck = Callable[[Connection, Path], str | None]
+__all__ = ["BackupSummary", "RestoreSummary", "create_backup", "check_backup", "load_rows", "sorted_tables",
+           "AUDIT_TABLES", "BackupError"]
 
 _BATCH = 1000
 _CHECKPOINTS = "audit-checkpoints"
+_ARCHIVE = "archive/"
+#: Small tables whose rows a read of the backup keeps (the audit head, the wrapped data keys).
+_CAPTURED = frozenset({"audit_head", "key_versions"})
+#: The audit log's own tables: kept as they are when the live chain continues the backup's.
+AUDIT_TABLES = frozenset({"audit_events", "audit_head", "audit_checkpoints", "audit_archives"})
 _ACTIVE = timedelta(minutes=30)
 
 
@@ -63,6 +59,13 @@ class RestoreSummary:
     schema: str
     municipality: str
     files: dict[str, bytes] = field(default_factory=dict, repr=False)
+    captured: dict[str, list[dict[str, Any]]] = field(default_factory=dict, repr=False)
+
+    @property
+    def audit_head(self) -> tuple[int, str | None]:
+        """The backup's audit head: ``(seq, hash)``, ``(0, None)`` for an empty chain."""
+        rows = self.captured.get("audit_head") or []
+        return (int(rows[0]["seq"]), str(rows[0]["hash"])) if rows else (0, None)
 
 
 # -- values -------------------------------------------------------------------------------
@@ -96,7 +99,7 @@ def _decode(value: Any) -> Any:
     raise ValueError("unknown value")
 
 
-def _tables() -> list[Table]:
+def sorted_tables() -> list[Table]:
     return list(metadata.sorted_tables)
 
 
@@ -109,8 +112,9 @@ def _snapshot(conn: Connection) -> Connection:
 
 
 def _dump(conn: Connection, writer: BackupWriter) -> dict[str, int]:
+    """Every row of every table, in dependency order; returns the row counts."""
     rows: dict[str, int] = {}
-    for table in _tables():
+    for table in sorted_tables():
         columns = [c.name for c in table.columns]
         writer.record({"t": "table", "name": table.name, "columns": columns})
         order = list(table.primary_key.columns) or list(table.columns)
@@ -121,6 +125,25 @@ def _dump(conn: Connection, writer: BackupWriter) -> dict[str, int]:
             count += 1
         rows[table.name] = count
     return rows
+
+
+def _snapshot_head(conn: Connection) -> int:
+    seq = conn.execute(select(audit_head.c.seq).where(audit_head.c.id == 1)).scalar()
+    return int(seq or 0)
+
+
+def _checkpoints_upto(data: bytes, head: int) -> bytes:
+    """The checkpoint file's lines that the snapshot's chain can back: a logout elsewhere
+    while the tables were being read adds a checkpoint beyond the snapshot's head."""
+    kept = []
+    for line in data.splitlines(keepends=True):
+        try:
+            seq = int(json.loads(line)["seq"])
+        except (ValueError, KeyError, TypeError):
+            continue
+        if seq <= head:
+            kept.append(line)
+    return b"".join(kept)
 
 
 def create_backup(store: Store, path: Path, *, checkpoint_file: Path | None,
@@ -138,12 +161,18 @@ def create_backup(store: Store, path: Path, *, checkpoint_file: Path | None,
             conn = _snapshot(raw)
             try:
                 with conn.begin():
+                    head = _snapshot_head(conn)
                     rows = _dump(conn, writer)
             finally:
                 raw.info["nozei_readonly"] = False
         if checkpoint_file is not None and checkpoint_file.exists():
-            data = checkpoint_file.read_bytes()
+            data = _checkpoints_upto(checkpoint_file.read_bytes(), head)
             writer.record({"t": "file", "name": _CHECKPOINTS, "data": base64.b64encode(data).decode()})
+        archive = store.config.data_dir / "archive"
+        for segment in sorted(archive.glob("*")) if archive.is_dir() else ():
+            if segment.is_file():  # signed audit segments moved out of the table (no personal data)
+                writer.record({"t": "file", "name": f"{_ARCHIVE}{segment.name}",
+                               "data": base64.b64encode(segment.read_bytes()).decode()})
         writer.record({"t": "end", "rows": rows})
         sha = writer.close()
     except BaseException:
@@ -168,15 +197,18 @@ def _walk(path: Path, kek: bytes,
         raise BackupError(
             f"バックアップのスキーマ（{header.schema}）がこのプログラム（{head_revision()}）と違います。"
             "同じ版の nozei で復元してください")
-    known = {t.name: t for t in _tables()}
+    known = {t.name: t for t in sorted_tables()}
     rows: dict[str, int] = {}
     files: dict[str, bytes] = {}
+    captured: dict[str, list[dict[str, Any]]] = {}
     table: Table | None = None
     columns: list[str] = []
     batch: list[dict[str, Any]] = []
     end: dict[str, Any] | None = None
 
     def flush() -> None:
+        if table is not None and table.name in _CAPTURED:
+            captured.setdefault(table.name, []).extend(dict(r) for r in batch)
         if table is not None and batch and on_rows is not None:
             on_rows(table, columns, batch)
         batch.clear()
@@ -204,9 +236,9 @@ def _walk(path: Path, kek: bytes,
             if sorted(columns) != sorted(c.name for c in table.columns):
                 raise BackupError(f"バックアップの表 {name} の列がこのプログラムと違います")
             rows[name] = 0
-        elif record.get("t") == "file" and record.get("name") == _CHECKPOINTS:
+        elif record.get("t") == "file" and _known_file(record.get("name")):
             flush()
-            files[_CHECKPOINTS] = base64.b64decode(record.get("data", ""), validate=True)
+            files[str(record["name"])] = base64.b64decode(record.get("data", ""), validate=True)
         elif record.get("t") == "end":
             flush()
             end = record
@@ -216,7 +248,14 @@ def _walk(path: Path, kek: bytes,
         raise BackupError("バックアップの終わりがありません（途中で切れています）")
     if end.get("rows") != rows or set(rows) != set(known):
         raise BackupError("バックアップの行数が見出しの記録と合いません")
-    return RestoreSummary("", rows, header.created_at, header.schema, header.municipality, files)
+    return RestoreSummary("", rows, header.created_at, header.schema, header.municipality, files, captured)
+
+
+def _known_file(name: Any) -> bool:
+    if name == _CHECKPOINTS:
+        return True
+    return (isinstance(name, str) and name.startswith(_ARCHIVE) and "/" not in name[len(_ARCHIVE):]
+            and name[len(_ARCHIVE):] not in ("", ".", ".."))
 
 
 def check_backup(path: Path, kek: bytes) -> RestoreSummary:
@@ -224,130 +263,9 @@ def check_backup(path: Path, kek: bytes) -> RestoreSummary:
     return _walk(Path(path), kek, None)
 
 
-def _sha256(path: Path) -> str:
-    digest = hashlib.sha256()
-    with open(path, "rb") as f:
-        for block in iter(lambda: f.read(1 << 20), b""):
-            digest.update(block)
-    return digest.hexdigest()
+def load_rows(path: Path, kek: bytes,
+              on_rows: Callable[[Table, list[str], list[dict[str, Any]]], None]) -> RestoreSummary:
+    """Read the backup again, handing every batch of rows (in table order) to *on_rows*."""
+    return _walk(Path(path), kek, on_rows)
 
 
-def _refuse_if_in_use(conn: Connection, actor: Actor, now: datetime) -> None:
-    query = (select(func.count()).select_from(sessions)
-             .where(sessions.c.ended_at.is_(None), sessions.c.last_seen_at > now - _ACTIVE))
-    if actor.session_id is not None:
-        query = query.where(sessions.c.id != actor.session_id)
-    busy = int(conn.execute(query).scalar_one())
-    if busy:
-        raise BackupError(f"利用中のセッションが {busy} 件あります。全員がログアウトしてから復元してください")
-
-
-def _reset_sequences(conn: Connection, tables: Iterable[Table]) -> None:
-    if conn.dialect.name != "postgresql":
-        return
-    for table in tables:
-        column = table.autoincrement_column
-        if column is None:
-            continue
-        conn.execute(text(
-            f"SELECT setval(pg_get_serial_sequence('{table.name}', '{column.name}'), "
-            f"COALESCE(MAX({column.name}), 1), MAX({column.name}) IS NOT NULL) FROM {table.name}"))
-
-
-def restore_backup(store: Store, path: Path, actor: Actor, *, check_chain: ChainCheck,
-                   checkpoint_file: Path, now: datetime | None = None) -> RestoreSummary:
-    """Replace every row with the backup's, in one transaction, after checking all of it.
-
-    The backup's checkpoint file replaces *checkpoint_file* as the last step before
-    the commit (the current one is kept beside it); if the commit fails it is put back.
-    """
-    path = Path(path)
-    now = (now or datetime.now(UTC)).astimezone(UTC)
-    checked = check_backup(path, store.kek)
-    sha = _sha256(path)
-    kept: Path | None = None
-    swapped = False
-    try:
-        with tempfile.TemporaryDirectory(prefix="nozei-restore-") as tmp:
-            checkpoints = Path(tmp) / "checkpoints.jsonl"
-            checkpoints.write_bytes(checked.files.get(_CHECKPOINTS, b""))
-            with store.transaction() as (conn, audit):
-                _refuse_if_in_use(conn, actor, now)
-                for table in reversed(_tables()):
-                    conn.execute(delete(table))
-
-                def insert(table: Table, columns: list[str], batch: list[dict[str, Any]]) -> None:
-                    conn.execute(table.insert(), batch)
-
-                loaded = _walk(path, store.kek, insert)
-                if loaded.rows != checked.rows:
-                    raise BackupError("バックアップが読み込みの途中で変わりました")
-                _reset_sequences(conn, _tables())
-                conn.execute(update(sessions).where(sessions.c.ended_at.is_(None))
-                             .values(ended_at=now, end_reason="restore"))
-                problem = check_chain(conn, checkpoints)
-                if problem is not None:
-                    raise BackupError(f"バックアップの監査ログを検証できません: {problem}")
-                _record(audit, actor, "backup.restore", sha, checked)
-                kept = replace_checkpoint_file(checkpoint_file, checkpoints.read_bytes(), now)
-                swapped = True
-    except BaseException:
-        if swapped:
-            checkpoint_file.unlink(missing_ok=True)
-            if kept is not None:
-                os.replace(kept, checkpoint_file)
-        raise
-    return RestoreSummary(sha, checked.rows, checked.created_at, checked.schema, checked.municipality)
-
-
-def _record(audit: AuditSink, actor: Actor, action: str, sha: str,
-            summary: RestoreSummary | BackupSummary) -> None:
-    audit.record(actor, AuditEvent(action=action, target_type="backup", target_ref=sha[:16], details={
-        "sha256": sha, "rows": sum(summary.rows.values()), "tables": len(summary.rows),
-        "backup_created_at": summary.created_at, "schema": summary.schema}))
-
-
-def replace_checkpoint_file(file: Path, data: bytes, now: datetime) -> Path | None:
-    """Put the backup's checkpoint file in place; the current one is kept beside it."""
-    kept = None
-    if file.exists():
-        kept = file.with_name(f"{file.name}.before-restore-{now.strftime('%Y%m%dT%H%M%SZ')}")
-        os.replace(file, kept)
-    fd = os.open(file, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o640)
-    try:
-        os.write(fd, data)
-        os.fsync(fd)
-    finally:
-        os.close(fd)
-    return kept
-
-
-class StoreBackups:
-    """Implements :class:`core.services.backups.BackupAdministration` on a store."""
-
-    def __init__(self, store: Store, *, checkpoint_file: Path, check_chain: ChainCheck,
-                 after_restore: Callable[[], None] | None = None) -> None:
-        self._store = store
-        self._file = checkpoint_file
-        self._check_chain = check_chain
-        self._after_restore = after_restore
-
-    def create(self, actor: Actor, path: Path) -> BackupSummary:
-        summary = create_backup(self._store, path, checkpoint_file=self._file)
-        try:
-            with self._store.transaction() as (_conn, audit):
-                _record(audit, actor, "backup.create", summary.sha256, summary)
-        except BaseException:
-            Path(path).unlink(missing_ok=True)  # fail closed: no unrecorded backup stays behind
-            raise
-        return summary
-
-    def check(self, actor: Actor, path: Path) -> RestoreSummary:
-        return check_backup(path, self._store.kek)
-
-    def restore(self, actor: Actor, path: Path) -> RestoreSummary:
-        summary = restore_backup(self._store, path, actor, check_chain=self._check_chain,
-                                 checkpoint_file=self._file)
-        if self._after_restore is not None:
-            self._after_restore()
-        return summary

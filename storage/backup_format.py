@@ -101,7 +101,10 @@ class BackupWriter:
         header = MAGIC + self.header.to_bytes()
         self._digest = hashlib.sha256(header).digest()
         self._sha = hashlib.sha256()
-        fd = os.open(self._tmp, os.O_WRONLY | os.O_CREAT | os.O_TRUNC, 0o600)
+        try:  # never through a link, never into another backup's temporary file
+            fd = os.open(self._tmp, os.O_WRONLY | os.O_CREAT | os.O_EXCL | os.O_NOFOLLOW, 0o600)
+        except FileExistsError as exc:
+            raise BackupError(f"同じ名前のバックアップを作成中です（{self._tmp.name} があります）") from exc
         self._file: IO[bytes] = os.fdopen(fd, "wb")
         self._write(header)
         self._zip = zlib.compressobj(6)

@@ -27,7 +27,7 @@ from logs.auditlog import ChainAuditLog, origin_for
 from logs.jsonlog import configure_json_log, mirror_event
 from logs.verify import verify_chain
 from logs.writer import AuditWriter
-from storage.backup import StoreBackups
+from storage.restore import StoreBackups
 from storage.store import Store, create_store, open_store
 
 R = TypeVar("R")

@@ -68,6 +68,7 @@ class Refund:
     paid_on: date | None = None
     notified_on: date | None = None
     approved_by: str | None = None
+    transfer_run: str | None = None  # SHA-256 of the 総合振込 file that paid it
 
     @property
     def total(self) -> int:

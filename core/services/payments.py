@@ -98,7 +98,7 @@ def import_payments(
         payments = list(payments)
         # Every period the file may touch, locked up front in id order: two imports (or an
         # import and a counter payment) then always wait for each other, never deadlock.
-        uow.ledger.lock_periods(uow.ledger.period_ids_by_notice({p.notice_no for p in payments if p.notice_no}))
+        uow.ledger.lock_period_ids(uow.ledger.period_ids_by_notice({p.notice_no for p in payments if p.notice_no}))
         for n, payment in enumerate(payments, start=1):
             summary = replace(summary, records=n)
             if uow.payments.exists(payment.source_key):

@@ -21,7 +21,7 @@ from datetime import UTC, date, datetime, timedelta
 
 from core.domain.ledger import OverpaymentItem
 from core.domain.refund import Refund, RefundMethod, RefundState
-from core.errors import ConflictError, ValidationError
+from core.errors import ConflictError, NotFound, ValidationError
 from core.ports import AuditEvent, UnitOfWork
 from core.rules.prescription import period_end
 from core.security.permissions import Actor, Permission, require_other_checker
@@ -292,11 +292,12 @@ def refund_payment_run(uow: UnitOfWork, actor: Actor, *, pay_on: date,
         run = PaymentRun(pay_on, tuple(due), tuple(lapsed_claims(uow, pay_on)),
                          {k: str(v) for k, v in (requester or {}).items()})
         data = render(run) if due else b""
+        sha = hashlib.sha256(data).hexdigest()
         for refund in due:
-            uow.refunds.move(refund, RefundState.PAID, paid_on=pay_on)  # type: ignore[attr-defined]
+            uow.refunds.move(refund, RefundState.PAID, paid_on=pay_on, transfer_run=sha)  # type: ignore[attr-defined]
         uow.audit.record(actor, AuditEvent(action="refund.transfer_file", details={
             "pay_on": pay_on.isoformat(), "records": len(due), "total": run.total,
-            "sha256": hashlib.sha256(data).hexdigest(), "lapsed": len(run.lapsed)}))
+            "sha256": sha, "lapsed": len(run.lapsed)}))
         uow.commit()
     return run, data
 
@@ -310,27 +311,39 @@ class OverpaymentLine:
 
 @service(Permission.REFUND_PAY)
 def reissue_refund_payment_file(uow: UnitOfWork, actor: Actor, *, pay_on: date,
-                                render: Callable[[PaymentRun], bytes]) -> tuple[PaymentRun, bytes]:
-    """The same 総合振込 data again for the refunds a run already made 支出済 on *pay_on*.
+                                render: Callable[[PaymentRun], bytes],
+                                run: str | None = None) -> tuple[PaymentRun, bytes]:
+    """The same 総合振込 file again for one run already made 支出済 on *pay_on*.
 
     The payment run commits before its file is written, so that a crash can never
     leave a file for refunds that are not recorded as paid (sent twice, refunded
-    twice). A crash in between loses only the file: this rebuilds it byte for byte
-    from the database (the rendering depends on nothing else), audited as a reissue.
+    twice). A crash in between loses only the file: this rebuilds the file of that
+    run — the refunds it paid, whatever their state since — and refuses unless it is
+    byte for byte the file the run made (same SHA-256). Several runs on one day: name
+    one by the start of its SHA-256 (*run*). Audited as a reissue.
     """
     check_export(uow, actor, "refund.transfer_file")
     with uow:
-        paid = [r for r in uow.refunds.refunds(state=RefundState.PAID, pay_on=pay_on,  # type: ignore[attr-defined]
-                                               limit=100_000)
-                if r.method is not RefundMethod.CASH and r.paid_on == pay_on]
-        requester = uow.settings.get(CONSIGNOR_KEY) if paid else {}
-        run = PaymentRun(pay_on, tuple(paid), (), {k: str(v) for k, v in (requester or {}).items()})
-        data = render(run) if paid else b""
+        runs = uow.refunds.transfer_runs(pay_on)  # type: ignore[attr-defined]
+        chosen = [r for r in runs if run is None or r[0].startswith(run.lower())]
+        if not runs:
+            raise NotFound(f"{pay_on.isoformat()} に総合振込で支出済とした還付はありません")
+        if len(chosen) != 1:
+            listed = "、".join(f"{sha[:12]}（{n}件）" for sha, n in runs)
+            raise ValidationError(f"{pay_on.isoformat()} の総合振込は {listed} です。どれを作り直すか指定してください",
+                                  field="run")
+        sha, _count = chosen[0]
+        paid = uow.refunds.refunds(transfer_run=sha, limit=1_000_000)  # type: ignore[attr-defined]
+        requester = uow.settings.get(CONSIGNOR_KEY) or {}
+        rebuilt = PaymentRun(pay_on, tuple(paid), (), {k: str(v) for k, v in requester.items()})
+        data = render(rebuilt)
+        if hashlib.sha256(data).hexdigest() != sha:
+            raise ConflictError("元のファイルと同じ内容を作れません（依頼人の設定が変わったなど）。"
+                                "金融機関に送る前に担当者で確認してください")
         uow.audit.record(actor, AuditEvent(action="refund.transfer_file.reissue", details={
-            "pay_on": pay_on.isoformat(), "records": len(paid), "total": run.total,
-            "sha256": hashlib.sha256(data).hexdigest()}))
+            "pay_on": pay_on.isoformat(), "records": len(paid), "total": rebuilt.total, "sha256": sha}))
         uow.commit()
-    return run, data
+    return rebuilt, data
 
 
 @service(Permission.REFUND_DRAFT)

@@ -7,10 +7,11 @@ to another row or column fails to decrypt.
 
 from __future__ import annotations
 
-from collections.abc import Callable
-
 import secrets
 import struct
+import threading
+import time
+from collections.abc import Callable
 
 from cryptography.exceptions import InvalidTag
 from cryptography.hazmat.primitives.ciphers.aead import AESGCM
@@ -44,28 +45,43 @@ def ciphertext_version(blob: bytes) -> int:
 class FieldCipher:
     """Encrypts new values with the newest field key; decrypts any known version."""
 
+    #: A version still unknown after a reload is not looked up again for this long.
+    RELOAD_AFTER = 5.0
+
     def __init__(self, ring: KeyRing, refresh: Callable[[], KeyRing] | None = None) -> None:
         self._aead = {v: AESGCM(k) for v, k in ring.field_keys.items()}
         self.version = ring.current_field_version
         self._refresh = refresh
+        self._lock = threading.Lock()
+        self._missing: dict[int, float] = {}
 
     def _newer(self, version: int) -> AESGCM | None:
         """A version another process created after this one loaded its keys (key rotation
-        while sessions work): reload the ring once; this process then writes with it too."""
+        while sessions work): reload the ring; this process then writes with it too.
+        Screens run services in threads, so the swap happens under a lock, and the
+        version used to encrypt is read once per value (see :meth:`encrypt`)."""
         if self._refresh is None:
             return None
-        ring = self._refresh()
-        for v, key in ring.field_keys.items():
-            self._aead.setdefault(v, AESGCM(key))
-        self.version = max(self.version, ring.current_field_version)
-        return self._aead.get(version)
+        with self._lock:
+            if version in self._aead:
+                return self._aead[version]
+            if time.monotonic() - self._missing.get(version, -self.RELOAD_AFTER) < self.RELOAD_AFTER:
+                return None
+            ring = self._refresh()
+            aead = dict(self._aead)
+            for v, key in ring.field_keys.items():
+                aead.setdefault(v, AESGCM(key))
+            self._aead = aead
+            self.version = max(self.version, ring.current_field_version)
+            if version not in aead:
+                self._missing[version] = time.monotonic()
+            return aead.get(version)
 
     def encrypt(self, value: str, *, table: str, column: str, record_id: object) -> bytes:
+        version = self.version  # once: the header must name the key that sealed the value
         nonce = secrets.token_bytes(_NONCE)
-        body = self._aead[self.version].encrypt(
-            nonce, value.encode("utf-8"), _ad(table, column, record_id)
-        )
-        return _HEADER.pack(FORMAT_V1, self.version) + nonce + body
+        body = self._aead[version].encrypt(nonce, value.encode("utf-8"), _ad(table, column, record_id))
+        return _HEADER.pack(FORMAT_V1, version) + nonce + body
 
     def decrypt(self, blob: bytes, *, table: str, column: str, record_id: object) -> str:
         blob = bytes(blob)

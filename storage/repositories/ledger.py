@@ -86,6 +86,12 @@ class SqlLedgerRepository:
             found += self._conn.execute(select(assessments.c.id).where(assessments.c.notice_no.in_(chunk))).scalars()
         return found
 
+    def lock_period_ids(self, assessment_ids: Iterable[int]) -> None:
+        """Lock these periods in id order (PostgreSQL), reading nothing else (big imports)."""
+        for chunk in _chunks(sorted(set(assessment_ids))):
+            self._conn.execute(select(assessments.c.id).where(assessments.c.id.in_(chunk))
+                               .order_by(assessments.c.id).with_for_update()).all()
+
     def lock_periods(self, assessment_ids: Sequence[int]) -> list[Assessment]:
         """Lock the rows (PostgreSQL) so two postings to one period serialise."""
         found: list[Assessment] = []

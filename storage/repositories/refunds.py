@@ -94,7 +94,7 @@ class SqlRefundRepository:
             method=RefundMethod(row.method), pay_on=row.pay_on, drafted_by=row.drafted_by, version=int(row.version),
             bank_code=row.bank_code, branch_code=row.branch_code, account_type=row.account_type,
             decided_on=row.decided_on, paid_on=row.paid_on, notified_on=row.notified_on,
-            approved_by=row.approved_by, **values)
+            approved_by=row.approved_by, transfer_run=row.transfer_run, **values)
 
     def _secrets(self, refund_id: int, values: dict[str, str | None]) -> dict[str, bytes | None]:
         enc = self._crypto.cipher.encrypt_opt
@@ -132,8 +132,10 @@ class SqlRefundRepository:
         return self._refund(row)
 
     def refunds(self, *, state: RefundState | None = None, taxpayer_id: int | None = None,
-                pay_on: date | None = None, limit: int = 1000) -> list[Refund]:
+                pay_on: date | None = None, transfer_run: str | None = None, limit: int = 1000) -> list[Refund]:
         query = select(refunds)
+        if transfer_run is not None:
+            query = query.where(refunds.c.transfer_run == transfer_run)
         if state is not None:
             query = query.where(refunds.c.state == state.value)
         if taxpayer_id is not None:
@@ -141,6 +143,14 @@ class SqlRefundRepository:
         if pay_on is not None:
             query = query.where(refunds.c.pay_on == pay_on)
         return [self._refund(r) for r in self._conn.execute(query.order_by(refunds.c.id).limit(limit))]
+
+    def transfer_runs(self, paid_on: date) -> list[tuple[str, int]]:
+        """The 総合振込 runs that paid refunds on *paid_on*: (file SHA-256, number of refunds)."""
+        rows = self._conn.execute(
+            select(refunds.c.transfer_run, func.count()).where(refunds.c.paid_on == paid_on,
+                                                               refunds.c.transfer_run.is_not(None))
+            .group_by(refunds.c.transfer_run).order_by(refunds.c.transfer_run))
+        return [(str(r[0]), int(r[1])) for r in rows]
 
     def counts(self, *, not_drafted_by: str | None = None) -> dict[str, int]:
         """Open overpayments, and refunds per state (drafts of others when *not_drafted_by*)."""

@@ -61,6 +61,7 @@ refunds = Table(
     Column("decided_on", Date),  # 支出決定日 (決裁)
     Column("paid_on", Date),
     Column("notified_on", Date),
+    Column("transfer_run", String(64)),  # SHA-256 of the 総合振込 file that paid it (its run)
     Column("drafted_by", String(64), nullable=False),
     Column("drafted_at", Ts, nullable=False),
     Column("approved_by", String(64)),
@@ -83,6 +84,7 @@ refunds = Table(
         " and account_no_ct is not null and holder_kana_ct is not null)", name="transfer_has_account"),
     Index("ix_refunds_taxpayer_id", "taxpayer_id"),
     Index("ix_refunds_state_pay_on", "state", "pay_on"),
+    Index("ix_refunds_transfer_run", "transfer_run"),
     Index("uq_refunds_live_overpayment", "overpayment_id", unique=True,
           sqlite_where=text("state <> 'cancelled'"), postgresql_where=text("state <> 'cancelled'")),
 )

@@ -22,7 +22,7 @@ from core.services.payments import import_payments
 from logs.writer import AuditWriter
 from storage.backup import BackupError
 from storage.schema import audit_events, metadata, sessions
-from storage.store import Store, create_store
+from storage.store import Store, create_store, open_store
 from tests.collection.helpers import CLERK, conserved, pay, seed
 from tui import compose
 
@@ -99,26 +99,80 @@ class TestBackupCreate:
 
 
 class TestBackupRestore:
-    def test_a_restore_brings_back_every_row_as_it_was_and_the_chain_still_verifies(
+    def test_a_restore_brings_back_every_business_row_and_keeps_the_audit_log_since_the_backup(
             self, populated: Store, tmp_path: Path) -> None:
         backups = compose.backups(populated)
         at_backup = dump(populated)
         create_backup(populated.uow(), ADMIN, backups, tmp_path / "b.nzb")
         later_work(populated)
-        assert dump(populated) != at_backup
+        before_restore = dump(populated)
+        assert before_restore != at_backup
 
         restore_backup(populated.uow(), ADMIN, backups, tmp_path / "b.nzb")
 
         after = dump(populated)
         for name, rows in at_backup.items():
-            if name in ("audit_events", "audit_head", "audit_checkpoints"):
-                continue
-            assert after[name] == rows, name
+            if not name.startswith("audit_"):
+                assert after[name] == rows, name
         events = after["audit_events"]
-        assert events[: len(at_backup["audit_events"])] == at_backup["audit_events"]
-        assert [e.action for e in _events(populated)][len(at_backup["audit_events"]):] == ["backup.restore"]
+        assert events[:-1] == before_restore["audit_events"]  # nothing recorded since the backup is lost
+        restored = _events(populated)[-1]
+        assert restored.action == "backup.restore" and '"audit_log":"kept"' in restored.details.replace(" ", "")
         assert compose.audit_log(populated).verify(1).ok
         assert conserved(populated)
+
+    def test_a_new_database_after_a_loss_gets_the_backups_audit_log_and_checkpoint_file(
+            self, populated: Store, tmp_path: Path, config: Config) -> None:
+        at_backup = dump(populated)
+        create_backup(populated.uow(), ADMIN, compose.backups(populated), tmp_path / "b.nzb")
+        fresh = _fresh_store_with_the_same_key(populated, config, tmp_path)
+        try:
+            file = compose.audit_log(fresh).checkpointer.file
+            restore_backup(fresh.uow(), ADMIN, compose.backups(fresh), tmp_path / "b.nzb")
+            after = dump(fresh)
+            for name, rows in at_backup.items():
+                if name not in ("audit_events", "audit_head", "audit_checkpoints", "key_versions"):
+                    assert after[name] == rows, name
+            assert after["audit_events"][:-1] == at_backup["audit_events"]
+            assert '"audit_log":"replaced"' in _events(fresh)[-1].details.replace(" ", "")
+            assert compose.audit_log(fresh).verify(1).ok
+            assert file.exists()  # the backup's checkpoints, then the restore's own
+            with fresh.uow(readonly=True) as uow:
+                assert uow.taxpayers.get(1) is not None and uow.taxpayers.get(1).name == NAME  # type: ignore[union-attr]
+        finally:
+            _close(fresh)
+
+    def test_a_data_key_created_after_the_backup_survives_the_restore(
+            self, populated: Store, tmp_path: Path) -> None:
+        from storage.reencrypt import rotate
+
+        create_backup(populated.uow(), ADMIN, compose.backups(populated), tmp_path / "b.nzb")
+        assert rotate(populated, ADMIN) == 2
+        restore_backup(populated.uow(), ADMIN, compose.backups(populated), tmp_path / "b.nzb")
+        tid, _ = seed(populated, {"notice_no": "2025010000077"}, n=77)  # a session still on version 2
+        reopened = open_store(populated.config, audit_factory=AuditWriter)
+        try:
+            with reopened.uow(readonly=True) as uow:
+                found = uow.taxpayers.get(tid)
+            assert found is not None and found.name == NAME
+        finally:
+            reopened.close()
+
+    def test_a_checkpoint_written_while_the_tables_were_read_does_not_spoil_the_backup(
+            self, populated: Store, tmp_path: Path, config: Config) -> None:
+        file = compose.audit_log(populated).checkpointer.file
+        line = file.read_text("utf-8").splitlines()[-1]
+        later = line.replace('"seq":', '"seq":9', 1)  # a checkpoint beyond the snapshot's head
+        with file.open("a", encoding="utf-8") as f:
+            f.write(later + "\n")
+        create_backup(populated.uow(), ADMIN, compose.backups(populated), tmp_path / "b.nzb")
+        assert check_backup_file(populated.uow(), ADMIN, compose.backups(populated), tmp_path / "b.nzb")
+        fresh = _fresh_store_with_the_same_key(populated, config, tmp_path)
+        try:
+            restore_backup(fresh.uow(), ADMIN, compose.backups(fresh), tmp_path / "b.nzb")
+            assert compose.audit_log(fresh).verify(1).ok
+        finally:
+            _close(fresh)
 
     def test_new_rows_after_a_restore_get_fresh_ids(self, populated: Store, tmp_path: Path) -> None:
         backups = compose.backups(populated)
@@ -207,17 +261,43 @@ class TestBackupRestore:
         assert {k: v for k, v in after.items() if not k.startswith("audit")} == \
             {k: v for k, v in before.items() if not k.startswith("audit")}
 
-    def test_the_checkpoint_file_is_the_backups_and_the_replaced_one_is_kept(
+    def test_check_refuses_a_backup_whose_audit_chain_does_not_verify(
             self, populated: Store, tmp_path: Path) -> None:
-        backups = compose.backups(populated)
-        create_backup(populated.uow(), ADMIN, backups, tmp_path / "b.nzb")
-        later_work(populated)
-        compose.checkpoint(populated, "manual")
-        file = compose.audit_log(populated).checkpointer.file
-        restore_backup(populated.uow(), ADMIN, backups, tmp_path / "b.nzb")
-        kept = list(file.parent.glob(file.name + ".before-restore-*"))
-        assert len(kept) == 1 and kept[0].stat().st_size > 0
-        assert compose.audit_log(populated).verify(1).ok
+        with populated.engine.begin() as conn:
+            conn.execute(update(audit_events).where(audit_events.c.seq == 1).values(action="tampered"))
+        create_backup(populated.uow(), ADMIN, compose.backups(populated), tmp_path / "b.nzb")
+        with pytest.raises(BackupError, match="監査ログ"):
+            check_backup_file(populated.uow(), ADMIN, compose.backups(populated), tmp_path / "b.nzb")
+
+    def test_the_temporary_file_never_follows_a_link(self, populated: Store, tmp_path: Path) -> None:
+        victim = tmp_path / "victim"
+        victim.write_bytes(b"precious")
+        (tmp_path / ".b.nzb.partial").symlink_to(victim)
+        with pytest.raises(BackupError):
+            create_backup(populated.uow(), ADMIN, compose.backups(populated), tmp_path / "b.nzb")
+        assert victim.read_bytes() == b"precious" and not (tmp_path / "b.nzb").exists()
+
+
+def _close(store: Store) -> None:
+    url = str(store.engine.url.render_as_string(hide_password=False))
+    store.close()
+    if not url.startswith("sqlite"):
+        from tests.conftest import drop_pg_database
+
+        drop_pg_database(url)
+
+
+def _fresh_store_with_the_same_key(store: Store, config: Config, tmp_path: Path) -> Store:
+    """A new, empty database (after a loss) set up with the same key file."""
+    if config.database_url and config.database_url.startswith("sqlite"):
+        url = f"sqlite:///{tmp_path / 'fresh' / 'nozei.db'}"
+    else:
+        from tests.conftest import new_pg_database
+
+        url = new_pg_database()
+    fresh_config = Config(data_dir=tmp_path / "fresh", database_url=url, key_file=store.config.resolved_key_file)
+    return _wired(create_store(fresh_config, municipality_code="999999", municipality_name="テスト市", demo=True,
+                               audit_factory=AuditWriter))
 
 
 def _events(store: Store) -> list[Any]:

@@ -152,3 +152,18 @@ def test_a_killed_operation_leaves_before_or_after_and_a_rerun_completes_it_once
         if out is not None:
             assert _sha(out) == reference_sha
     print(f"{name}: {kills_per_operation()} kills, {outcomes}")
+
+
+def test_a_refund_file_lost_after_its_run_committed_is_rebuilt_identically_by_reissue(
+        template: tuple[Path, dict[str, Operation]], tmp_path: Path) -> None:
+    data, operations = template
+    op = operations["refund-file"]
+    work = copy_data(data, tmp_path / "work")
+    assert nozei(work, op.user, *_argv(op, work)).returncode == 0
+    original = _sha(work / "sogo.txt")
+    (work / "sogo.txt").unlink()  # what a kill between the commit and the file leaves
+    again = nozei(work, op.user, *_argv(op, work))
+    assert again.returncode == 0 and not (work / "sogo.txt").exists()  # nothing is due any more
+    rebuilt = nozei(work, op.user, *_argv(op, work, "--reissue"))
+    assert rebuilt.returncode == 0, rebuilt.stderr
+    assert _sha(work / "sogo.txt") == original

@@ -24,12 +24,9 @@ __all__ = ["register"]
 def _transfer_file(store: Store, actor: Actor, tools: AuthTools, args: argparse.Namespace) -> None:
     if args.out.exists():
         raise ValidationError(_("出力先のファイルが既にあります: {name}").format(name=args.out.name))
-    if args.reissue:
+    if args.reissue is not None:
         run, data = reissue_refund_payment_file(store.uow(actor.user_id), actor, pay_on=args.date,
-                                                render=render_refund_run)
-        if not run.refunds:
-            print(_("{d} に支出済とした振込の還付はありません").format(d=run.pay_on.isoformat()))
-            return
+                                                render=render_refund_run, run=args.reissue or None)
         sha = write_private(args.out, data)
         print(_("総合振込ファイルを再作成しました（支出済の {n:,}件、合計 {t:,}円）: {name}").format(
             n=len(run.refunds), t=run.total, name=args.out))
@@ -68,8 +65,9 @@ def register(sub: argparse._SubParsersAction[argparse.ArgumentParser]) -> None:
     tf = s.add_parser("transfer-file", help=_("振込日の決裁済還付の総合振込ファイル（全銀 種別21）を作成し支出済にする"))
     tf.add_argument("--date", type=date_arg, required=True, help=_("振込日"))
     tf.add_argument("--out", type=Path, required=True)
-    tf.add_argument("--reissue", action="store_true",
-                    help=_("支出済にした日のファイルを作り直す（作成中に中断してファイルが残らなかったとき）"))
+    tf.add_argument("--reissue", nargs="?", const="", metavar="SHA",
+                    help=_("支出済にした日のファイルを作り直す（作成中に中断してファイルが残らなかったとき）。"
+                           "その日の振込が複数回あるときは SHA-256 の先頭を指定する"))
     tf.set_defaults(handler=as_operator(_transfer_file))
     ls = s.add_parser("list", help=_("還付の一覧"))
     ls.add_argument("--state", choices=[st.value for st in RefundState])
