@@ -26,6 +26,7 @@ import re
 import sys
 import threading
 import traceback
+import unicodedata
 from collections.abc import Mapping
 from datetime import UTC, datetime
 from pathlib import Path
@@ -169,6 +170,35 @@ def format_exception_plain(logger: Any, method: str, event_dict: dict[str, Any])
 # ------------------------------------------------------------------ the file
 
 
+#: Written as ``\\uXXXX`` even though ``json.dumps`` leaves them raw (it escapes only C0, ``"`` and ``\\``).
+_ESCAPED_CATEGORIES = frozenset({"Cc", "Cf", "Zl", "Zp", "Cs"})
+
+
+def _escape(char: str) -> str:
+    if unicodedata.category(char) not in _ESCAPED_CATEGORIES:
+        return char
+    code = ord(char)
+    if code <= 0xFFFF:
+        return f"\\u{code:04x}"
+    code -= 0x10000
+    return f"\\u{0xD800 + (code >> 10):04x}\\u{0xDC00 + (code & 0x3FF):04x}"
+
+
+def _json_line(obj: Any, **kw: Any) -> str:
+    """``json.dumps``, then every control, format or separator character still raw (DEL, C1 such as
+    the CSI 0x9B, bidi overrides, U+2028) and every lone surrogate written as a ``\\uXXXX`` escape.
+
+    Such characters only occur inside JSON strings, so the line decodes to the very
+    same values, while a terminal, pager or log viewer showing it never meets an
+    escape sequence or a right-to-left override taken from a file name or a typed text;
+    and a lone surrogate can no longer make the UTF-8 write fail.
+    """
+    text = json.dumps(obj, **kw)
+    if text.isprintable():
+        return text
+    return "".join(_escape(c) for c in text)
+
+
 class _JsonLinesFile:
     """Appends whole lines with one ``write`` each (O_APPEND keeps processes apart)."""
 
@@ -221,7 +251,7 @@ def configure_json_log(log_dir: Path) -> None:
             structlog.processors.TimeStamper(fmt="iso", utc=True, key="timestamp"),
             format_exception_plain,
             redact,
-            structlog.processors.JSONRenderer(ensure_ascii=False, sort_keys=True, default=str),
+            structlog.processors.JSONRenderer(_json_line, ensure_ascii=False, sort_keys=True, default=str),
         ],
         wrapper_class=structlog.BoundLogger,
         context_class=dict,

@@ -29,6 +29,7 @@ from logs.verify import verify_chain
 from logs.writer import AuditWriter
 from storage.restore import StoreBackups
 from storage.store import Store, create_store, open_store
+from tui.text import file_label
 
 R = TypeVar("R")
 
@@ -246,12 +247,12 @@ class SessionServices:
         if kind == "payments":
             parsed = parse_payments(data)
             rows: list[Any] = [r.to_payment() for r in parsed.records]
-            return self.run(session_id, import_payments, rows, sha256=parsed.sha256, file_name=Path(path).name,
+            return self.run(session_id, import_payments, rows, sha256=parsed.sha256, file_name=file_label(path),
                             progress=lambda n: progress(n, len(rows)))
         if kind == "atena":
             atena = parse_atena(data, today=self.today())
             rows = [AtenaRow(r.line, r.to_taxpayer()) for r in atena.records]
-            return self.run(session_id, import_atena, rows, sha256=atena.sha256, file_name=Path(path).name,
+            return self.run(session_id, import_atena, rows, sha256=atena.sha256, file_name=file_label(path),
                             progress=lambda n: progress(n, len(rows)))
         if kind == "transfer_result":
             from core.services.transfer import ResultLine, apply_transfer_results
@@ -262,10 +263,10 @@ class SessionServices:
             lines = [ResultLine(i.customer_number.strip(), i.amount, i.result_code) for i in result.items]
             progress(0, len(lines))
             return self.run(session_id, apply_transfer_results, lines, sha256=sha256_of(data),
-                            file_name=Path(path).name)
+                            file_name=file_label(path))
         assessed = parse_assessments(data)
         rows = [AssessmentRow(r.line, r.atena_no, r.to_assessment(0), r.reason) for r in assessed.records]
-        return self.run(session_id, import_assessments, rows, sha256=assessed.sha256, file_name=Path(path).name,
+        return self.run(session_id, import_assessments, rows, sha256=assessed.sha256, file_name=file_label(path),
                         on=self.today(), progress=lambda n: progress(n, len(rows)))
 
     def run(self, session_id: str, service: Callable[..., R], /, *args: Any, **kwargs: Any) -> R:

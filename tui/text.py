@@ -8,7 +8,7 @@ from datetime import date
 from core.dates import format_wareki
 from tui.i18n import N_
 
-__all__ = ["yen", "wareki", "safe", "CHANNEL_LABELS", "CAUSE_LABELS", "OVERPAYMENT_STATES", "REFUND_STATES",
+__all__ = ["yen", "wareki", "safe", "file_label", "WORD_JOINER", "CHANNEL_LABELS", "CAUSE_LABELS", "OVERPAYMENT_STATES", "REFUND_STATES",
            "REFUND_METHODS", "CERTIFICATE_KINDS"]
 
 #: Labels (translated when shown with ``_()``).
@@ -36,13 +36,38 @@ def wareki(day: date | None) -> str:
     return format_wareki(day, short=True) if day is not None else ""
 
 
+#: Invisible and zero-width: put after ``[`` it stops Rich reading a markup tag there.
+WORD_JOINER = "\u2060"
+
+
 def safe(text: str | None) -> str:
     """Stored text shown neutralised: control and format characters (escape sequences,
-    bidi marks, newlines) become visible placeholders; markup is not interpreted by the caller."""
+    bidi marks, newlines) become visible placeholders, and markup is defused.
+
+    A DataTable reads every ``str`` cell as Rich markup, so a name such as
+    ``[bold red]x[/]`` would be styled and ``x[/]`` would crash the screen. A
+    (zero-width) word joiner after ``[`` — and between ``\\`` and ``[`` — keeps
+    Rich from seeing a tag or an escape; the text looks exactly as stored. ``[``
+    before a digit is left alone: no Rich tag starts with a digit. Textual's own
+    markup (``Static``'s default) is stricter: show stored text in a ``Static``
+    with ``markup=False``.
+    """
     if not text:
         return ""
     out = []
-    for ch in text:
+    for index, ch in enumerate(text):
         cat = unicodedata.category(ch)
         out.append("␣" if ch in "\n\r\t" else "�" if cat in ("Cc", "Cf", "Zl", "Zp") else ch)
+        after = text[index + 1 : index + 2]
+        if (ch == "[" and not (after.isascii() and after.isdigit())) or (ch == "\\" and after == "["):
+            out.append(WORD_JOINER)
     return "".join(out)
+
+
+def file_label(path: object) -> str:
+    """A file's name as it may be stored and logged: bytes that are not UTF-8 (the
+    operating system hands them over as lone surrogates) become ``\\xNN``, control
+    characters are dropped, so a hostile name can never break the audit chain's JSON."""
+    name = str(getattr(path, "name", path))
+    cleaned = name.encode("utf-8", "surrogateescape").decode("utf-8", "backslashreplace")
+    return "".join(ch for ch in cleaned if unicodedata.category(ch) not in ("Cc", "Cf", "Zl", "Zp"))[:200]

@@ -21,6 +21,7 @@ never imported. A :class:`PaymentMapping` (a TOML table read by the caller with
 from __future__ import annotations
 
 import hashlib
+import tomllib
 import unicodedata
 from collections.abc import Mapping
 from dataclasses import dataclass
@@ -41,6 +42,7 @@ __all__ = [
     "PaymentRecord",
     "parse_channel",
     "parse_payments",
+    "read_mapping",
 ]
 
 COLUMNS: tuple[str, ...] = (
@@ -155,6 +157,23 @@ class PaymentMapping:
         if fmt is not None:
             _check_date_format(fmt)
         return cls({str(k): v.strip() for k, v in columns.items()}, channel, fmt)  # type: ignore[union-attr]
+
+
+def read_mapping(data: bytes) -> PaymentMapping:
+    """A mapping file's bytes (UTF-8 TOML, BOM allowed) as a :class:`PaymentMapping`.
+
+    Anything else — another encoding, broken TOML, a table that is no layout —
+    raises :class:`MappingError` (a ``ValidationError``), never a decoding error.
+    """
+    try:
+        text = bytes(data).decode("utf-8-sig")
+    except UnicodeDecodeError:
+        raise MappingError("対応表（TOML）は UTF-8 で保存してください") from None
+    try:
+        raw = tomllib.loads(text)
+    except tomllib.TOMLDecodeError as exc:  # its message gives line and column, never the text
+        raise MappingError(f"対応表（TOML）を読めません: {exc}") from None
+    return PaymentMapping.from_dict(raw)
 
 
 def _check_date_format(fmt: object) -> None:

@@ -117,6 +117,20 @@ class TestImportCommands:
         out = capsys.readouterr().out
         assert "更正 1  変更なし 1" in out and "減額更正による過誤納 3,000円" in out
 
+    def test_a_file_whose_name_is_not_utf8_imports_and_its_name_is_stored_escaped(
+            self, data: Path, tmp_path: Path, capsys: pytest.CaptureFixture[str], operator) -> None:  # type: ignore[no-untyped-def]
+        hostile = tmp_path / os.fsdecode(b"pay\xff\x1b[31m.csv")
+        _write(hostile, PAY_HEADER + "P-X,bank,9999999999,1,1000,2026-11-20,2026-11-20,,\n")
+        operator("clerk")
+        assert _run(data, "import", "payments", str(hostile)) == 0
+        engine = create_engine(f"sqlite:///{data}/nozei.db")
+        try:
+            with engine.connect() as conn:
+                names = list(conn.execute(text("SELECT file_name FROM import_batches")).scalars())
+        finally:
+            engine.dispose()
+        assert "pay\\xff[31m.csv" in names
+
     def test_a_malformed_payments_file_exits_2_lists_every_bad_line_and_changes_nothing(
             self, data: Path, tmp_path: Path, capsys: pytest.CaptureFixture[str], operator) -> None:
         bad = _write(tmp_path / "bad.csv", PAY_HEADER

@@ -41,10 +41,11 @@ _YEN_RE = re.compile(r"\d{1,3}(?:,\d{3})+|\d+", re.ASCII)
 def parse_yen(text: str, *, option: str) -> int:
     """``"1,234"``, ``"1234"``, ``"１，２３４円"`` → 1234; anything else is refused."""
     cleaned = unicodedata.normalize("NFKC", text).strip().removesuffix("円").strip()
-    if not _YEN_RE.fullmatch(cleaned):
+    digits = cleaned.replace(",", "").lstrip("0")
+    if not _YEN_RE.fullmatch(cleaned) or len(digits) > 15:  # int() of 4,301 digits raises a bare ValueError
         raise ValidationError(_("{option} の金額は0以上の整数（円）で入力してください: {value}").format(
             option=option, value=text), field=option)
-    return int(cleaned.replace(",", ""))
+    return int(digits or "0")
 
 
 def _parse_day(text: str, *, option: str) -> date:

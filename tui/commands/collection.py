@@ -9,7 +9,6 @@ from __future__ import annotations
 
 import argparse
 import sys
-import tomllib
 from pathlib import Path
 
 from core.errors import NozeiError, ValidationError
@@ -31,12 +30,13 @@ from storage.files.assessments_csv import parse_assessments
 from storage.files.atena_csv import parse_atena
 from storage.files.csvread import FileFormatError
 from storage.files.export import sha256_of, write_private
-from storage.files.payments_csv import parse_payments
+from storage.files.payments_csv import parse_payments, read_mapping
 from storage.files.transfer_request import render_transfer_request
 from storage.store import Store
 from tui.commands.admin import as_operator
 from tui.commands.args import date_arg, subcommands
 from tui.i18n import _
+from tui.text import file_label
 
 __all__ = ["register"]
 
@@ -82,27 +82,25 @@ def _import(store: Store, actor: Actor, tools: AuthTools, args: argparse.Namespa
     data = _read(path)
     try:
         if args.kind == "payments":
-            mapping = tomllib.loads(_read(args.mapping).decode("utf-8")) if args.mapping else None
+            mapping = read_mapping(_read(args.mapping)) if args.mapping else None  # MappingError, never a traceback
             parsed = parse_payments(data, mapping)
             summary = import_payments(store.uow(actor.user_id), actor, [r.to_payment() for r in parsed.records],
-                                      sha256=parsed.sha256, file_name=path.name, progress=_progress)
+                                      sha256=parsed.sha256, file_name=file_label(path), progress=_progress)
             _print_payments(summary)
             return
         if args.kind == "atena":
             atena = parse_atena(data, today=tools.clock.today())
             rows = [AtenaRow(r.line, r.to_taxpayer()) for r in atena.records]
-            result = import_atena(store.uow(actor.user_id), actor, rows, sha256=atena.sha256, file_name=path.name,
+            result = import_atena(store.uow(actor.user_id), actor, rows, sha256=atena.sha256, file_name=file_label(path),
                                   progress=_progress)
         else:
             assessed = parse_assessments(data)
             arows = [AssessmentRow(r.line, r.atena_no, r.to_assessment(0), r.reason) for r in assessed.records]
             result = import_assessments(store.uow(actor.user_id), actor, arows, sha256=assessed.sha256,
-                                        file_name=path.name, on=tools.clock.today(), progress=_progress)
+                                        file_name=file_label(path), on=tools.clock.today(), progress=_progress)
     except FileFormatError as exc:
         _bad_file(exc, path)
         raise SystemExit(2) from None
-    except tomllib.TOMLDecodeError as exc:
-        raise NozeiError(_("対応表（TOML）を読めません: {e}").format(e=exc)) from None
     if result.already_imported:
         print(_("このファイルは取込済みです（{n:,}件）。何も反映していません").format(n=result.records))
         return
@@ -139,7 +137,7 @@ def _transfer_result(store: Store, actor: Actor, tools: AuthTools, args: argpars
         _bad_file(exc, path)
         raise SystemExit(2) from None
     lines = [ResultLine(i.customer_number.strip(), i.amount, i.result_code) for i in parsed.items]
-    s = apply_transfer_results(store.uow(actor.user_id), actor, lines, sha256=sha256_of(data), file_name=path.name)
+    s = apply_transfer_results(store.uow(actor.user_id), actor, lines, sha256=sha256_of(data), file_name=file_label(path))
     if s.already_imported:
         print(_("このファイルは取込済みです。何も反映していません"))
         return

@@ -30,6 +30,7 @@ from storage.store import Store
 from tui.commands.admin import as_operator
 from tui.commands.args import date_arg, subcommands
 from tui.i18n import N_, _
+from tui.text import file_label
 
 __all__ = ["register"]
 
@@ -114,7 +115,7 @@ def _import(store: Store, actor: Actor, tools: AuthTools, args: argparse.Namespa
         print(exc.report(), file=sys.stderr)
         raise SystemExit(2) from None
     s = import_call_records(store.uow(actor.user_id), actor, parsed.records, sha256=parsed.sha256,
-                            file_name=path.name, now=now)
+                            file_name=file_label(path), now=now)
     if s.already_imported:
         print(_("このファイルは取込済みです（{n:,}件）。何も反映していません").format(n=s.records))
         return

@@ -63,7 +63,7 @@ def _pick(text: str, options: tuple[str, ...], what: str, *, optional: bool = Fa
     text = text.strip()
     if not text and optional:
         return None
-    if text.isdigit() and 1 <= int(text) <= len(options):
+    if text.isascii() and text.isdigit() and len(text) <= 4 and 1 <= int(text) <= len(options):
         return options[int(text) - 1]
     raise ValueError(_("{what}は1〜{n}の番号で選んでください").format(what=what, n=len(options)))
 
@@ -83,9 +83,9 @@ def _yen(text: str, what: str, *, optional: bool = False) -> int | None:
     cleaned = text.replace(",", "").replace("円", "").strip()
     if not cleaned and optional:
         return None
-    if not cleaned.isdigit():
+    if not (cleaned.isascii() and cleaned.isdigit()) or len(cleaned.lstrip("0")) > 15:  # "²", 4,301 digits
         raise ValueError(_("{what}は円単位の数字で入力してください").format(what=what))
-    return int(cleaned)
+    return int(cleaned.lstrip("0") or "0")
 
 
 def _numbers(indexes: list[int]) -> str:

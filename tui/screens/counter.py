@@ -22,11 +22,14 @@ __all__ = ["CounterScreen", "parse_yen"]
 
 
 def parse_yen(text: str) -> int | None:
-    """``12,300`` / ``１２３００`` → 12300; anything else → None."""
+    """``12,300`` / ``１２３００`` → 12300; anything else (also 1000億円 or more) → None."""
     import unicodedata
 
     cleaned = unicodedata.normalize("NFKC", text).replace(",", "").strip()
-    return int(cleaned) if cleaned.isascii() and cleaned.isdigit() else None
+    digits = cleaned.lstrip("0")
+    if not (cleaned.isascii() and cleaned.isdigit()) or len(digits) > 11:  # int() of 4,301 digits raises
+        return None
+    return int(digits or "0")
 
 
 class CounterScreen(BusinessScreen):
@@ -49,7 +52,8 @@ class CounterScreen(BusinessScreen):
     def compose(self) -> ComposeResult:
         t = self.view.taxpayer
         yield Header(show_clock=True)
-        yield Static(_("窓口収納　{atena}　{name}").format(atena=t.atena_no, name=safe(t.name)), id="counter-title")
+        yield Static(_("窓口収納　{atena}　{name}").format(atena=t.atena_no, name=safe(t.name)), id="counter-title",
+                     markup=False)
         yield DataTable(id="counter-table", cursor_type="row", zebra_stripes=True)
         yield Static(_("Space: 期別を選ぶ　a: 全部　F5: 本日の延滞金で見積"), id="counter-status")
         with Horizontal(classes="field-row"):

@@ -54,7 +54,7 @@ class TaxpayerScreen(BusinessScreen):
 
     def compose(self) -> ComposeResult:
         yield Header(show_clock=True)
-        yield Static(_("読み込み中…"), id="taxpayer-title")
+        yield Static(_("読み込み中…"), id="taxpayer-title", markup=False)  # shows the stored name
         with TabbedContent(id="tabs", initial="periods"):
             with TabPane(_("1 基本情報"), id="basic"):
                 yield Vertical(id="basic-body")
