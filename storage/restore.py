@@ -174,12 +174,17 @@ def _write_archive_files(archive: Path, files: dict[str, bytes]) -> None:
         if target.exists():
             continue
         archive.mkdir(parents=True, exist_ok=True)
-        fd = os.open(target, os.O_WRONLY | os.O_CREAT | os.O_EXCL | os.O_NOFOLLOW, 0o640)
-        try:
-            os.write(fd, data)
-            os.fsync(fd)
-        finally:
-            os.close(fd)
+        _write_new(target, data)
+
+
+def _write_new(path: Path, data: bytes) -> None:
+    """A new file (never over another, never through a link), synced."""
+    fd = os.open(path, os.O_WRONLY | os.O_CREAT | os.O_EXCL | os.O_NOFOLLOW, 0o640)
+    try:
+        os.write(fd, data)
+        os.fsync(fd)
+    finally:
+        os.close(fd)
 
 
 def trial_restore(path: Path, kek: bytes, check_chain: ChainCheck) -> RestoreSummary:
@@ -218,12 +223,7 @@ def replace_checkpoint_file(file: Path, data: bytes, now: datetime) -> Path | No
     if file.exists():
         kept = file.with_name(f"{file.name}.before-restore-{now.strftime('%Y%m%dT%H%M%SZ')}")
         os.replace(file, kept)
-    fd = os.open(file, os.O_WRONLY | os.O_CREAT | os.O_EXCL | os.O_NOFOLLOW, 0o640)
-    try:
-        os.write(fd, data)
-        os.fsync(fd)
-    finally:
-        os.close(fd)
+    _write_new(file, data)
     return kept
 
 
