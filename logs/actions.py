@@ -74,6 +74,7 @@ __all__ = [
     "KEYS_REENCRYPT_DONE",
     "BACKUP_CREATE",
     "BACKUP_RESTORE",
+    "BACKUP_CHECK",
     "DEMO_BUILD",
     "AUDIT_VERIFY",
     "AUDIT_REVIEW",
@@ -156,6 +157,7 @@ KEYS_REENCRYPT_START = "keys.reencrypt.start"
 KEYS_REENCRYPT_DONE = "keys.reencrypt.done"
 BACKUP_CREATE = "backup.create"
 BACKUP_RESTORE = "backup.restore"
+BACKUP_CHECK = "backup.check"
 DEMO_BUILD = "demo.build"
 SETTINGS_CHANGE = "settings.change"
 
@@ -320,6 +322,7 @@ ACTIONS: dict[str, str] = {
     KEYS_REENCRYPT_DONE: "再暗号化の完了",
     BACKUP_CREATE: "バックアップの作成",
     BACKUP_RESTORE: "バックアップからの復元",
+    BACKUP_CHECK: "バックアップの検査",
     DEMO_BUILD: "デモデータの作成",
     AUDIT_VERIFY: "監査ログの検証",
     AUDIT_REVIEW: "監査ログの閲覧",

@@ -60,6 +60,8 @@ class RestoreSummary:
     municipality: str
     files: dict[str, bytes] = field(default_factory=dict, repr=False)
     captured: dict[str, list[dict[str, Any]]] = field(default_factory=dict, repr=False)
+    audit_log: str = ""  # after a restore: "kept" (the live log continues) or "replaced"
+    purges_undone: int = 0  # retention purges recorded after the backup, whose data came back
 
     @property
     def audit_head(self) -> tuple[int, str | None]:

@@ -132,6 +132,9 @@ def restore_backup(store: Store, path: Path, actor: Actor, *, check_chain: Chain
                 _refuse_if_in_use(conn, actor, now)
                 replaced_head = _live_head(conn)
                 continues = _continues(conn, checked.audit_head)
+                undone = int(conn.execute(select(func.count()).select_from(audit_events).where(
+                    audit_events.c.action == "retention.purge", audit_events.c.outcome == "ok",
+                    audit_events.c.seq > checked.audit_head[0])).scalar_one()) if continues else 0
                 skip = AUDIT_TABLES if continues else frozenset()
                 live_keys = [dict(r._mapping) for r in conn.execute(select(key_versions))]
                 for table in reversed(sorted_tables()):
@@ -152,7 +155,8 @@ def restore_backup(store: Store, path: Path, actor: Actor, *, check_chain: Chain
                 _record(audit, actor, "backup.restore", sha, checked, {
                     "audit_log": "kept" if continues else "replaced",
                     "backup_head_seq": checked.audit_head[0], "replaced_head_seq": replaced_head[0],
-                    "replaced_head_hash": replaced_head[1], "newer_keys_kept": keys_kept})
+                    "replaced_head_hash": replaced_head[1], "newer_keys_kept": keys_kept,
+                    "purges_undone": undone})
                 if not continues:
                     kept = replace_checkpoint_file(checkpoint_file, checkpoints.read_bytes(), now)
                     swapped = True
@@ -162,7 +166,8 @@ def restore_backup(store: Store, path: Path, actor: Actor, *, check_chain: Chain
             if kept is not None:
                 os.replace(kept, checkpoint_file)
         raise
-    return RestoreSummary(sha, checked.rows, checked.created_at, checked.schema, checked.municipality)
+    return RestoreSummary(sha, checked.rows, checked.created_at, checked.schema, checked.municipality,
+                          audit_log="kept" if continues else "replaced", purges_undone=undone)
 
 
 def _write_archive_files(archive: Path, files: dict[str, bytes]) -> None:
@@ -247,12 +252,31 @@ class StoreBackups:
             raise
         return summary
 
+    def _refused(self, actor: Actor, action: str, path: Path, exc: BaseException) -> None:
+        """A refused check or restore is audited too (in its own transaction)."""
+        sha = _sha256(path) if Path(path).is_file() else ""
+        with self._store.transaction() as (_conn, audit):
+            audit.record(actor, AuditEvent(action=action, outcome="error", target_type="backup",
+                                           target_ref=sha[:16] or None,
+                                           details={"sha256": sha, "error": type(exc).__name__}))
+
     def check(self, actor: Actor, path: Path) -> RestoreSummary:
-        return trial_restore(path, self._store.kek, self._check_chain)
+        try:
+            summary = trial_restore(path, self._store.kek, self._check_chain)
+        except BackupError as exc:
+            self._refused(actor, "backup.check", path, exc)
+            raise
+        with self._store.transaction() as (_conn, audit):
+            _record(audit, actor, "backup.check", _sha256(path), summary)
+        return summary
 
     def restore(self, actor: Actor, path: Path) -> RestoreSummary:
-        summary = restore_backup(self._store, path, actor, check_chain=self._check_chain,
-                                 checkpoint_file=self._file)
+        try:
+            summary = restore_backup(self._store, path, actor, check_chain=self._check_chain,
+                                     checkpoint_file=self._file)
+        except BackupError as exc:
+            self._refused(actor, "backup.restore", path, exc)
+            raise
         reload = keyring_reloader(self._store.engine, self._store.kek)  # the restored data keys
         self._store.crypto = Crypto.from_ring(reload(), reload)
         if self._after_restore is not None:

@@ -40,12 +40,14 @@ from datetime import date, datetime
 from typing import Any
 
 from core.errors import ConflictError, ValidationError
+from core.rules.rates import MissingRate
 from core.ports import AuditEvent, UnitOfWork
 from core.security.permissions import Actor, Permission, require_other_checker
 from core.services.ledger import load_policy, period_views
 from core.services.registry import refuse_own, service
 
 __all__ = [
+    "runs_awaiting_approval",
     "RETENTION_POLICY_KEY", "KINDS", "RetentionPolicy", "load_retention_policy", "cutoff_for", "DueItem",
     "RetentionPlan", "RetentionRun", "PurgeResult", "retention_plan", "propose_purge", "purge", "cancel_run",
     "list_runs",
@@ -132,7 +134,7 @@ def _run(raw: Mapping[str, Any]) -> RetentionRun:
                         raw["proposed_at"], raw["approved_by"], raw["decided_at"])
 
 
-def _open_taxpayers(uow: UnitOfWork, taxpayer_ids: Iterable[int], on: date) -> set[int]:
+def _open_taxpayers(uow: UnitOfWork, taxpayer_ids: Iterable[int], on: date, *, preview: bool = False) -> set[int]:
     """Those of *taxpayer_ids* with a period still owing on *on*: unpaid and not both extinct
     and written off (an extinct period waits for its 不納欠損 before the file can go)."""
     policy = load_policy(uow)
@@ -140,17 +142,33 @@ def _open_taxpayers(uow: UnitOfWork, taxpayer_ids: Iterable[int], on: date) -> s
     owing: set[int] = set()
     for i in range(0, len(ids), _LEDGER_CHUNK):
         periods = uow.ledger.periods_of_taxpayers(ids[i:i + _LEDGER_CHUNK])  # type: ignore[attr-defined]
-        owing |= {v.assessment.taxpayer_id for v in period_views(uow, periods, on, policy)
+        views = (_views_as_far_as_rates_go(uow, periods, on, policy) if preview
+                 else period_views(uow, periods, on, policy))
+        owing |= {v.assessment.taxpayer_id for v in views
                   if v.balance.total_due > 0 and not (v.extinct and v.written_off > 0)}
     return owing
 
 
-def _due(uow: UnitOfWork, as_of: date, on: date) -> RetentionPlan:
+def _views_as_far_as_rates_go(uow: UnitOfWork, periods: Any, on: date, policy: Any) -> Any:
+    """The period views on *on*; for a plan (a preview) dated beyond the rate table, on the
+    last day the table covers instead — what is owed then is still owed later, and what is
+    settled then stays settled unless new work arrives (which the purge re-checks)."""
+    while True:
+        try:
+            return period_views(uow, periods, on, policy)
+        except MissingRate as missing:
+            last = date(missing.year - 1, 12, 31)
+            if last >= on or missing.year <= 2000:
+                raise
+            on = last
+
+
+def _due(uow: UnitOfWork, as_of: date, on: date, *, preview: bool = False) -> RetentionPlan:
     """What is due on *as_of* (retention counted to it), balances taken on *on*."""
     policy = load_retention_policy(uow)
     cutoffs = {k: cutoff_for(as_of, policy.years(k)) for k in KINDS}
     found = uow.retention.candidates(cutoffs)
-    owing = _open_taxpayers(uow, {t for rows in found.values() for _, t in rows}, on)
+    owing = _open_taxpayers(uow, {t for rows in found.values() for _, t in rows}, on, preview=preview)
     keep = {k: [r for r, t in found.get(k, []) if t not in owing] for k in KINDS}
     atena = uow.retention.atena_numbers(keep["taxpayer"])
     items = tuple(DueItem(k, r, atena[r] if k == "taxpayer" else str(r)) for k in KINDS for r in keep[k])
@@ -168,7 +186,7 @@ def retention_plan(uow: UnitOfWork, actor: Actor, as_of: date) -> RetentionPlan:
     """What is due on *as_of*, per kind (nothing is recorded but the audit event)."""
     as_of = _as_of(as_of)
     with uow:
-        plan = _due(uow, as_of, as_of)
+        plan = _due(uow, as_of, as_of, preview=True)
         uow.audit.record(actor, AuditEvent(action="retention.plan", target_type="batch", target_ref=as_of.isoformat(),
                                            details={"counts": plan.counts}))
         uow.commit()
@@ -249,9 +267,21 @@ def cancel_run(uow: UnitOfWork, actor: Actor, run_id: int) -> RetentionRun:
 
 @service(Permission.ADMIN_SETTINGS)
 def list_runs(uow: UnitOfWork, actor: Actor) -> list[RetentionRun]:
+    return _listed(uow, actor, awaiting=False)
+
+
+@service(Permission.DISPOSITION_APPROVE)
+def runs_awaiting_approval(uow: UnitOfWork, actor: Actor) -> list[RetentionRun]:
+    """The runs a supervisor may decide: proposed, not by them (with their counts per kind)."""
+    return _listed(uow, actor, awaiting=True)
+
+
+def _listed(uow: UnitOfWork, actor: Actor, *, awaiting: bool) -> list[RetentionRun]:
     with uow:
         runs = [_run(r) for r in uow.retention.runs()]
+        if awaiting:
+            runs = [r for r in runs if r.status == "proposed" and r.proposed_by != actor.user_id]
         uow.audit.record(actor, AuditEvent(action="retention.list", target_type="batch",
-                                           details={"runs": len(runs)}))
+                                           details={"runs": len(runs), "awaiting": awaiting}))
         uow.commit()
     return runs

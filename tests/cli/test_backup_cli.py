@@ -27,7 +27,8 @@ class TestBackupCommands:
         assert "バックアップは完全です" in capsys.readouterr().out
         operator("admin")
         assert _run(demo_data, "backup", "restore", str(target), "--yes") == 0
-        assert "復元しました" in capsys.readouterr().out
+        out = capsys.readouterr().out
+        assert "復元しました" in out and "監査ログは現在のものを保持" in out
         operator("auditor")
         assert _run(demo_data, "audit", "verify") == 0
         assert "改ざんされていません" in capsys.readouterr().out

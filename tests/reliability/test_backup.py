@@ -44,6 +44,11 @@ def dump(store: Store) -> dict[str, list[tuple[Any, ...]]]:
                 for t in metadata.sorted_tables}
 
 
+def business(rows: dict[str, list[tuple[Any, ...]]]) -> dict[str, list[tuple[Any, ...]]]:
+    """Every table but the audit log's own."""
+    return {name: r for name, r in rows.items() if not name.startswith("audit_")}
+
+
 def populate(store: Store) -> None:
     for n in (1, 2, 3):
         seed(store, {"notice_no": f"20250100000{n:02d}"}, n=n)
@@ -188,7 +193,7 @@ class TestBackupRestore:
         before = dump(populated)
         summary = check_backup_file(populated.uow(), ADMIN, backups, tmp_path / "b.nzb")
         assert summary.rows["taxpayers"] == 3
-        assert dump(populated) == before
+        assert business(dump(populated)) == business(before)  # only the refusal is audited
 
     @pytest.mark.parametrize("damage", ["flip", "truncate", "append", "header"])
     def test_a_damaged_backup_is_refused_and_nothing_changes(
@@ -210,7 +215,7 @@ class TestBackupRestore:
         before = dump(populated)
         with pytest.raises(BackupError):
             restore_backup(populated.uow(), ADMIN, backups, target)
-        assert dump(populated) == before
+        assert business(dump(populated)) == business(before)  # only the refusal is audited
 
     def test_a_backup_made_with_another_key_file_is_refused(
             self, populated: Store, tmp_path: Path, database_url: str) -> None:
@@ -226,7 +231,7 @@ class TestBackupRestore:
         before = dump(populated)
         with pytest.raises(BackupError, match="別の鍵ファイル"):
             restore_backup(populated.uow(), ADMIN, compose.backups(populated), tmp_path / "foreign.nzb")
-        assert dump(populated) == before
+        assert business(dump(populated)) == business(before)  # only the refusal is audited
 
     def test_a_backup_whose_audit_chain_was_tampered_with_is_refused_after_loading_and_rolled_back(
             self, populated: Store, tmp_path: Path) -> None:
@@ -237,7 +242,7 @@ class TestBackupRestore:
         before = dump(populated)
         with pytest.raises(BackupError, match="監査ログ"):
             restore_backup(populated.uow(), ADMIN, compose.backups(populated), tmp_path / "b.nzb")
-        assert dump(populated) == before
+        assert business(dump(populated)) == business(before)  # only the refusal is audited
 
     def test_a_restore_is_refused_while_someone_else_is_signed_in(
             self, populated: Store, tmp_path: Path) -> None:
@@ -268,6 +273,26 @@ class TestBackupRestore:
         create_backup(populated.uow(), ADMIN, compose.backups(populated), tmp_path / "b.nzb")
         with pytest.raises(BackupError, match="監査ログ"):
             check_backup_file(populated.uow(), ADMIN, compose.backups(populated), tmp_path / "b.nzb")
+
+    def test_a_refused_check_or_restore_is_audited_as_an_error(self, populated: Store, tmp_path: Path) -> None:
+        target = tmp_path / "b.nzb"
+        create_backup(populated.uow(), ADMIN, compose.backups(populated), target)
+        target.write_bytes(target.read_bytes()[:-40])
+        for attempt, action in ((check_backup_file, "backup.check"), (restore_backup, "backup.restore")):
+            with pytest.raises(BackupError):
+                attempt(populated.uow(), ADMIN, compose.backups(populated), target)
+            last = _events(populated)[-1]
+            assert (last.action, last.outcome, last.user_id) == (action, "error", "admin1")
+        assert compose.audit_log(populated).verify(1).ok
+
+    def test_a_restore_says_how_many_purges_after_the_backup_it_undid(self, populated: Store, tmp_path: Path) -> None:
+        from core.ports import AuditEvent
+
+        create_backup(populated.uow(), ADMIN, compose.backups(populated), tmp_path / "b.nzb")
+        with populated.transaction() as (_conn, audit):
+            audit.record(Actor("super1", frozenset()), AuditEvent(action="retention.purge", details={}))
+        summary = restore_backup(populated.uow(), ADMIN, compose.backups(populated), tmp_path / "b.nzb")
+        assert (summary.audit_log, summary.purges_undone) == ("kept", 1)
 
     def test_the_temporary_file_never_follows_a_link(self, populated: Store, tmp_path: Path) -> None:
         victim = tmp_path / "victim"

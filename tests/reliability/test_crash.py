@@ -125,7 +125,7 @@ def test_a_killed_operation_leaves_before_or_after_and_a_rerun_completes_it_once
     outcomes = {"before": 0, "after": 0, "between": 0}
     for k in range(kills_per_operation()):
         work = copy_data(data, tmp_path / f"kill{k}")
-        delay = rng.uniform(0.35 * done.seconds, 1.0 * done.seconds)
+        delay = rng.uniform(0.15 * done.seconds, 1.0 * done.seconds)
         run = nozei(work, op.user, *_argv(op, work), kill_after=delay)
         state, left = _state(work)
         out = work / op.out if op.out else None

@@ -148,3 +148,23 @@ class TestPlanning:
     def test_a_nonsense_date_is_refused_in_japanese(self, store: Store) -> None:
         with pytest.raises(ValidationError, match="基準日"):
             retention_plan(store.uow(), ADMIN, date(1990, 1, 1))
+
+    def test_a_plan_dated_beyond_the_rate_table_is_a_preview_taken_where_the_rates_end(self, store: Store) -> None:
+        settled = taxpayer_file(store, 1, fy=2015)
+        owing = taxpayer_file(store, 2, fy=2015)
+        _set(store, assessments, assessments.c.id == owing["assessment"], assessed_amount=20_000)
+        due = _due(store, date(2040, 4, 1))  # the rate table stops long before 2040
+        assert due["taxpayer"] == [atena(1)]
+        assert settled and owing
+
+
+class TestApprovalList:
+    def test_a_supervisor_lists_the_runs_awaiting_them_and_not_their_own(self, store: Store) -> None:
+        from core.services.retention import propose_purge, runs_awaiting_approval
+        from tests.retention.helpers import SUPERVISOR
+
+        taxpayer_file(store, 1, fy=2015)
+        run = propose_purge(store.uow(), ADMIN, AS_OF)
+        assert [r.id for r in runs_awaiting_approval(store.uow(), SUPERVISOR)] == [run.id]
+        with pytest.raises(PermissionDenied):
+            runs_awaiting_approval(store.uow(), ADMIN)

@@ -71,7 +71,14 @@ def _restore(config: Config, args: argparse.Namespace) -> int:
             _confirm(args)
             restored = restore_backup(store.uow(), actor, backups, args.file)
         print(_("復元しました: {rows}（SHA-256 {sha}）").format(rows=_rows(restored.rows), sha=restored.sha256))
-        print(_("復元前のチェックポイントファイルは .before-restore-… として残しています"))
+        if restored.audit_log == "kept":
+            print(_("監査ログは現在のものを保持し、復元の記録を追加しました（バックアップ後の記録も残っています）"))
+        else:
+            print(_("監査ログはバックアップのものに戻しました。置き換えた監査ログの末尾は復元の記録にあります"))
+            print(_("復元前のチェックポイントファイルは .before-restore-… として残しています"))
+        if restored.purges_undone:
+            print(_("注意: バックアップの後に行った保存期間経過データの消去 {n} 回が取り消されました。"
+                    "`nozei retention plan --propose` で改めて起案してください").format(n=restored.purges_undone))
     finally:
         store.close()
     return 0

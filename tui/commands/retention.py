@@ -11,7 +11,9 @@ import argparse
 from core.errors import ValidationError
 from core.security.permissions import Actor
 from core.services.auth import AuthTools
-from core.services.retention import KINDS, cancel_run, list_runs, propose_purge, purge, retention_plan
+from core.security.permissions import Permission
+from core.services.retention import (KINDS, cancel_run, list_runs, propose_purge, purge, retention_plan,
+                                     runs_awaiting_approval)
 from core.text.width import pad
 from storage.store import Store
 from tui.commands.admin import as_operator
@@ -22,6 +24,7 @@ __all__ = ["register", "KIND_LABELS", "STATUS_LABELS"]
 
 KIND_LABELS = {"taxpayer": N_("納税者ファイル（宛名・賦課・収納・滞納整理の一式）"),
                "certificate": N_("納税証明書の発行記録"), "taxpayer_history": N_("宛名の異動履歴")}
+KIND_SHORT = {"taxpayer": N_("納税者"), "certificate": N_("証明書"), "taxpayer_history": N_("宛名履歴")}
 STATUS_LABELS = {"proposed": N_("決裁待ち"), "purged": N_("消去済"), "cancelled": N_("取下げ")}
 
 
@@ -57,14 +60,16 @@ def _purge(store: Store, actor: Actor, tools: AuthTools, args: argparse.Namespac
 
 
 def _list(store: Store, actor: Actor, tools: AuthTools, args: argparse.Namespace) -> None:
-    runs = list_runs(store.uow(actor.user_id), actor)
+    # an administrator sees every run; a supervisor those awaiting their decision
+    lister = list_runs if actor.can(Permission.ADMIN_SETTINGS) else runs_awaiting_approval
+    runs = lister(store.uow(actor.user_id), actor)
     if not runs:
         print(_("消去の起案はありません"))
     for run in runs:
         done = run.counts.get("purged") or run.counts.get("proposed", {})
         print(_("起案 {r}: {s}  基準日 {d}  起案者 {p}  決裁者 {a}  件数 {n}").format(
             r=run.id, s=_(STATUS_LABELS.get(run.status, run.status)), d=run.as_of.isoformat(), p=run.proposed_by,
-            a=run.approved_by or "-", n=" / ".join(f"{done.get(k, 0):,}" for k in KINDS)))
+            a=run.approved_by or "-", n="・".join(f"{_(KIND_SHORT[k])} {done.get(k, 0):,}" for k in KINDS)))
 
 
 def _cancel(store: Store, actor: Actor, tools: AuthTools, args: argparse.Namespace) -> None:
