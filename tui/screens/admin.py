@@ -63,6 +63,8 @@ def _pct(value: Any) -> str:
 
 
 class AdminScreen(BusinessScreen):
+    TABS_ID = "admin-tabs"
+    ACTION_TAB = _ACTION_TAB
     DEFAULT_CSS = """
     AdminScreen #admin-tabs { height: 1fr; }
     AdminScreen #admin-tabs TabPane { height: 1fr; padding: 0; }
@@ -144,9 +146,6 @@ class AdminScreen(BusinessScreen):
         self.action_reload()
         self._focus_tab()
 
-    def _active(self) -> str:
-        return self.query_one("#admin-tabs", TabbedContent).active
-
     def _focus_tab(self) -> None:
         tab = self._active()
         table_id = "proposals-table" if tab == "rates" and self.proposals else f"{tab}-table"
@@ -164,13 +163,8 @@ class AdminScreen(BusinessScreen):
         self.refresh_bindings()
 
     def check_action(self, action: str, parameters: tuple[object, ...]) -> bool | None:
-        tab = _ACTION_TAB.get(action)
-        if tab is None:
-            return True
-        try:
-            return self._active() == tab
-        except Exception:  # not composed yet
-            return False
+        gate = self._tab_gate(action)
+        return True if gate is None else gate
 
     # ------------------------------------------------------------------ loading
 

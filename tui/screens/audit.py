@@ -144,6 +144,8 @@ def hourly_chart(rows: list[dict[str, Any]]) -> str:
 
 
 class AuditScreen(BusinessScreen):
+    TABS_ID = "audit-tabs"
+    ACTION_TAB = _ACTION_TAB
     DEFAULT_CSS = """
     AuditScreen #audit-tabs { height: 1fr; }
     AuditScreen #audit-tabs TabPane { height: 1fr; padding: 0; }
@@ -197,9 +199,6 @@ class AuditScreen(BusinessScreen):
         self.action_reload()
         self.query_one("#log-table", DataTable).focus()
 
-    def _active(self) -> str:
-        return self.query_one("#audit-tabs", TabbedContent).active
-
     def action_tab(self, tab: str) -> None:
         self.query_one("#audit-tabs", TabbedContent).active = tab
         self.refresh_bindings()
@@ -211,18 +210,14 @@ class AuditScreen(BusinessScreen):
         self.refresh_bindings()
 
     def check_action(self, action: str, parameters: tuple[object, ...]) -> bool | None:
-        tab = _ACTION_TAB.get(action)
-        if tab is None:
-            return True
-        try:
-            active = self._active()
-        except Exception:
-            return False
+        gate = self._tab_gate(action)
+        if not gate:
+            return True if gate is None else False
         if action == "older":
-            return active == tab and (self.page + 1) * PAGE < len(self.rows)
+            return (self.page + 1) * PAGE < len(self.rows)
         if action == "newer":
-            return active == tab and self.page > 0
-        return active == tab
+            return self.page > 0
+        return True
 
     # ------------------------------------------------------------------ log
 

@@ -5,11 +5,13 @@ and the common keys."""
 from __future__ import annotations
 
 from collections.abc import Callable
-from typing import Any
+from collections.abc import Mapping
+from typing import Any, ClassVar
 
 from textual import work
 from textual.binding import Binding
 from textual.screen import Screen
+from textual.widgets import TabbedContent
 
 from core.errors import NozeiError
 from core.services.auth import SessionEnded, SessionLocked
@@ -27,6 +29,27 @@ class BusinessScreen(Screen[None]):
     ]
     #: Ctrl+P lists this screen's own actions (by their Japanese names) beside the areas.
     COMMANDS = {ScreenCommands}
+
+    #: The id of the screen's TabbedContent, if it has tabs.
+    TABS_ID: ClassVar[str] = ""
+    #: Actions that belong to one tab (``None``: to every tab): shown and allowed only there.
+    ACTION_TAB: ClassVar[Mapping[str, str | None]] = {}
+
+    def _active(self) -> str:
+        """The tab showing."""
+        return str(self.query_one(f"#{self.TABS_ID}", TabbedContent).active)
+
+    def _tab_gate(self, action: str) -> bool | None:
+        """Whether *action*'s tab is the one showing; ``None`` when it belongs to no tab."""
+        if action not in self.ACTION_TAB:
+            return None
+        tab = self.ACTION_TAB[action]
+        if tab is None:
+            return True
+        try:
+            return self._active() == tab
+        except Exception:  # not composed yet
+            return False
 
     def action_back(self) -> None:
         if len(self.app.screen_stack) > 2:

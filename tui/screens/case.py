@@ -52,6 +52,7 @@ _EMPTY = {"records": N_("記録はありません"), "plans": N_("分納誓約�
 
 
 class CaseScreen(CaseWork, BusinessScreen):
+    TABS_ID = "case-tabs"
     DEFAULT_CSS = """
     CaseScreen #case-head { padding: 0 1; height: auto; }
     CaseScreen #case-tabs { height: 1fr; }
@@ -195,9 +196,6 @@ class CaseScreen(CaseWork, BusinessScreen):
 
     def action_tab(self, tab: str) -> None:
         self.query_one("#case-tabs", TabbedContent).active = tab
-
-    def _active(self) -> str:
-        return str(self.query_one("#case-tabs", TabbedContent).active)
 
     def _selected(self, tab: str, items: tuple[Any, ...]) -> Any:
         """The item under the cursor when *tab* is the one showing."""
