@@ -22,9 +22,10 @@ import pytest
 from sqlalchemy import select
 
 from storage.schema import allocations, assessments
+from tests.collection.helpers import conserved
 from tests.collection.test_transfer import _bank_result
 from tests.reliability.harness import (
-    add_transfer_refunds, all_rows_decrypt, chain_ok, copy_data, fingerprint, money_ok, nozei, open_data, pending,
+    add_transfer_refunds, all_rows_decrypt, chain_ok, copy_data, fingerprint, nozei, open_data, pending,
 )
 from tests.reliability.scale import kills_per_operation
 
@@ -96,7 +97,7 @@ def _state(data: Path) -> tuple[dict[str, Any], int]:
     try:
         problem = chain_ok(store)
         assert problem is None, problem
-        assert money_ok(store), "money is not conserved"
+        assert conserved(store), "money is not conserved"
         assert all_rows_decrypt(store) > 0
         return fingerprint(store), pending(store)
     finally:
@@ -141,10 +142,12 @@ def test_a_killed_operation_leaves_before_or_after_and_a_rerun_completes_it_once
             outcomes["between" if pending_after < left < pending_before else
                      "before" if left == pending_before else "after"] += 1
 
-        if out is not None and state == after and not out.exists():
-            rerun = nozei(work, op.user, *_argv(op, work, "--reissue"))
+        if out is not None and out.exists():
+            rerun = run  # it completed, file and all
+        elif out is not None and state == after:
+            rerun = nozei(work, op.user, *_argv(op, work, "--reissue"))  # killed between commit and file
         else:
-            rerun = nozei(work, op.user, *_argv(op, work)) if not (out is not None and out.exists()) else run
+            rerun = nozei(work, op.user, *_argv(op, work))
         assert "Traceback" not in rerun.stderr, rerun.stderr
         final, left = _state(work)
         assert final == after, "the re-run did not end in the uninterrupted state"
