@@ -64,7 +64,8 @@ def _refuse_if_in_use(conn: Connection, actor: Actor, now: datetime) -> None:
         query = query.where(sessions.c.id != actor.session_id)
     busy = int(conn.execute(query).scalar_one())
     if busy:
-        raise BackupError(f"利用中のセッションが {busy} 件あります。全員がログアウトしてから復元してください")
+        raise BackupError(f"利用中のセッションが {busy} 件あります（最後の操作から30分以内でログアウトしていないもの。"
+                          "端末を閉じただけのものも含みます）。全員がログアウトするか、30分待ってから復元してください")
 
 
 def _reset_sequences(conn: Connection, tables: list[Table]) -> None:
