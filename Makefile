@@ -36,6 +36,15 @@ reliability: $(STAMP)
 	NOZEI_RELIABILITY=full NOZEI_FUZZ_REPORT=docs/fuzz-counts.md $(BIN)/python -m pytest -q -rP -n 2 --dist loadfile \
 		tests/reliability tests/security
 
+## make bench: the benchmarks at 1,000,000 taxpayers on SQLite and PostgreSQL (hours; the datasets are
+## built once by `nozei demo` and cached in bench/cache/). make bench-quick: the same at 100,000.
+## Both write bench/results/<scale>.json and the tables of bench/RESULTS.md.
+bench: $(STAMP)
+	$(BIN)/python -m bench.run --scale full
+
+bench-quick: $(STAMP)
+	$(BIN)/python -m bench.run --scale quick
+
 test-fast: $(STAMP)
 	$(BIN)/python -m pytest -q -x
 

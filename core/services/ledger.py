@@ -8,6 +8,7 @@ from __future__ import annotations
 
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
+from functools import lru_cache
 from datetime import date, timedelta
 from typing import Any
 
@@ -31,6 +32,10 @@ __all__ = [
     "load_policy",
     "prescription_events",
     "period_views",
+    "ViewContext",
+    "load_view_context",
+    "views_from",
+    "prescription_date_cached",
     "due_of",
 ]
 
@@ -96,6 +101,13 @@ def prescription_events(assessment: Assessment, entries: Sequence[Entry], dunnin
         running += sum(e.amount for e in entries if e.on == day and e.component is Component.HONZEI)
     events += [Deferral(t.start_on, t.end_on) for t in deferrals]
     return events
+
+
+@lru_cache(maxsize=65_536)
+def prescription_date_cached(statutory_due: date, events: tuple[Event, ...], as_of: date) -> date | None:
+    """:func:`~core.rules.prescription.prescription_date`, remembered: most periods share their
+    法定納期限 and events (none, or the 督促 of one batch date) with thousands of others."""
+    return prescription_date(statutory_due, events, as_of=as_of)
 
 
 @dataclass(frozen=True, slots=True)
@@ -180,21 +192,36 @@ def _delinquency_facts(uow: Any, ids: Sequence[int]) -> _Facts:
     return _Facts(exempt, events, stopped, extinguished, written)
 
 
-def period_views(uow: Any, periods: Sequence[Assessment], as_of: date, policy: CollectionPolicy, *,
-                 count_later: bool = False, as_of_by_id: Mapping[int, date] | None = None) -> list[PeriodView]:
-    """Each period's view on *as_of* — or on its own date in *as_of_by_id* (assessment id →
-    date), so that views on many dates still cost one set of queries."""
-    ids = [a.id for a in periods if a.id is not None]
-    entries = uow.ledger.entries(ids)
-    dunnings = uow.ledger.dunnings(ids)
-    deferrals = uow.ledger.deferrals(ids)
-    facts = _delinquency_facts(uow, ids)
+@dataclass(frozen=True, slots=True)
+class ViewContext:
+    """Everything :func:`views_from` reads, loaded for a set of periods in one go.
+
+    ``entries`` may be extended in memory (a batch posting appends the entries of
+    the payments it has planned, so the next payment sees them)."""
+
+    entries: dict[int, list[Entry]]
+    dunnings: dict[int, DunningRecord]
+    deferrals: dict[int, list[DeferralTerm]]
+    facts: _Facts
+
+
+def load_view_context(uow: Any, ids: Sequence[int]) -> ViewContext:
+    """One set of queries for the views of the periods *ids*."""
+    return ViewContext(uow.ledger.entries(ids), uow.ledger.dunnings(ids), uow.ledger.deferrals(ids),
+                       _delinquency_facts(uow, ids))
+
+
+def views_from(ctx: ViewContext, periods: Sequence[Assessment], as_of: date, policy: CollectionPolicy, *,
+               count_later: bool = False, as_of_by_id: Mapping[int, date] | None = None) -> list[PeriodView]:
+    """The views of *periods* from a loaded context (no queries)."""
+    facts = ctx.facts
     views: list[PeriodView] = []
     for a in periods:
         assert a.id is not None
         day = as_of_by_id.get(a.id, as_of) if as_of_by_id else as_of
-        mine = entries.get(a.id, [])
-        terms = deferrals.get(a.id, [])
+        mine = ctx.entries.get(a.id, [])
+        terms = ctx.deferrals.get(a.id, [])
+        dunning = ctx.dunnings.get(a.id)
         assessed = a.assessed_amount if a.status is AssessmentStatus.ACTIVE else 0
         exempt = facts.exempt.get(a.id, []) + [(t.start_on, t.end_on) for t in terms if t.reduction == "full"]
         half = [(t.start_on, t.end_on) for t in terms if t.reduction == "half"]
@@ -202,15 +229,24 @@ def period_views(uow: Any, periods: Sequence[Assessment], as_of: date, policy: C
                                  as_of=day, rates=policy.rates, count_later=count_later,
                                  exemptions=exempt, half_exemptions=half)
         owed = balance.total_due > 0
-        events = prescription_events(a, mine, dunnings.get(a.id), terms) + facts.events.get(a.id, [])
-        completion = prescription_date(a.statutory_due_date, events, as_of=day) if owed else None
+        events = prescription_events(a, mine, dunning, terms) + facts.events.get(a.id, [])
+        completion = prescription_date_cached(a.statutory_due_date, tuple(events), day) if owed else None
         gone = facts.extinguished.get(a.id)
-        views.append(PeriodView(a, balance, dunnings.get(a.id), completion, any(t.covers(day) for t in terms),
-                                suspended=any(s <= day <= e for s, e in facts.stopped.get(a.id, [])),
+        stopped = facts.stopped.get(a.id)
+        views.append(PeriodView(a, balance, dunning, completion, any(t.covers(day) for t in terms) if terms else False,
+                                suspended=any(s <= day <= e for s, e in stopped) if stopped else False,
                                 extinguished_on=gone[0] if gone else None,
                                 written_off=facts.written_off.get(a.id, 0),
                                 extinction_kind=gone[1] if gone else None, events=tuple(events)))
     return views
+
+
+def period_views(uow: Any, periods: Sequence[Assessment], as_of: date, policy: CollectionPolicy, *,
+                 count_later: bool = False, as_of_by_id: Mapping[int, date] | None = None) -> list[PeriodView]:
+    """Each period's view on *as_of* — or on its own date in *as_of_by_id* (assessment id →
+    date), so that views on many dates still cost one set of queries."""
+    ctx = load_view_context(uow, [a.id for a in periods if a.id is not None])
+    return views_from(ctx, periods, as_of, policy, count_later=count_later, as_of_by_id=as_of_by_id)
 
 
 def due_of(view: PeriodView) -> Due:

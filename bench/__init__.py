@@ -1,0 +1,1 @@
+"""nozei's benchmarks (``make bench`` / ``make bench-quick``); not part of the installed package."""

@@ -1,0 +1,166 @@
+"""Workloads 3–5: 収納データ import, 督促 and 延滞金 over every unpaid period, 口座振替.
+
+The files are made from the dataset itself (the periods it really has), in a
+process of their own, so that the import's peak memory is the import's alone.
+"""
+
+from __future__ import annotations
+
+import csv
+import hashlib
+import random
+from datetime import date, timedelta
+from pathlib import Path
+from typing import Any
+
+from sqlalchemy import distinct, exists, select
+
+from core.services.delinquency_stats import delinquency_statistics
+from core.services.dunning import run_dunning
+from core.services.transfer import ResultLine, apply_transfer_results, request_transfers
+from bench.datasets import AS_OF
+from bench.session import Bench
+from bench.stats import Timer, peak_rss_mb, throughput
+from storage.files.payments_csv import COLUMNS, parse_payments
+from storage.files.transfer_request import render_transfer_request
+from storage.files.zengin import read_transfer_result
+from storage.schema import allocations, assessments, transfer_runs
+from tui.text import file_label
+
+__all__ = ["write_payments_file", "import_workload", "dunning_workload", "entaikin_workload",
+           "transfer_workload", "future_due_dates"]
+
+
+def write_payments_file(bench: Bench, path: Path, records: int, *, seed: int = 3) -> dict[str, Any]:
+    """A 収納データ file of *records* lines as banks and convenience stores send them:
+    mostly the exact 調定額 of a period never paid, then 二重納付, small 過納, amounts far
+    off (未消込 金額相違), notice numbers that match nothing, and notice-only records."""
+    rnd = random.Random(seed)
+    unpaid = ~exists().where(allocations.c.assessment_id == assessments.c.id)
+    with bench.store.reading() as conn:
+        rows = conn.execute(select(assessments.c.notice_no, assessments.c.period, assessments.c.assessed_amount)
+                            .where(assessments.c.status == "active", unpaid)
+                            .order_by(assessments.c.id)).all()
+    rnd.shuffle(rows)
+    received, accounted = AS_OF - timedelta(days=3), AS_OF - timedelta(days=1)
+    kinds = {"exact": 0, "double": 0, "over": 0, "mismatch": 0, "unknown": 0, "notice_only": 0}
+    channels = ("bank", "convenience", "smartphone", "eltax")
+    with path.open("w", encoding="utf-8", newline="") as f:
+        out = csv.writer(f, lineterminator="\r\n")
+        out.writerow(COLUMNS)
+        n = 0
+        pick = 0
+        while n < records:
+            notice, period, amount = rows[pick % len(rows)]
+            pick += 1
+            roll = rnd.random()
+            kind = ("double" if roll < 0.03 else "over" if roll < 0.05 else "mismatch" if roll < 0.06
+                    else "unknown" if roll < 0.07 else "notice_only" if roll < 0.08 else "exact")
+            lines = [(notice, period, amount)]
+            if kind == "double":
+                lines.append((notice, period, amount))
+            elif kind == "over":
+                lines = [(notice, period, amount + 100)]
+            elif kind == "mismatch":
+                lines = [(notice, period, amount + 250_000)]
+            elif kind == "unknown":
+                lines = [(f"99{rnd.randrange(10**12, 10**13)}", 1, amount)]
+            elif kind == "notice_only":
+                lines = [(notice, "", amount)]
+            for notice_no, per, yen in lines[:records - n]:
+                n += 1
+                out.writerow([f"BENCH-{seed}-{n:08d}", channels[n % 4], notice_no, per, yen,
+                              received.isoformat(), accounted.isoformat(), "", ""])
+            kinds[kind] += 1
+    return {"records": records, "unpaid_periods_available": len(rows), "mix": kinds,
+            "bytes": path.stat().st_size}
+
+
+def import_workload(bench: Bench, path: Path) -> dict[str, Any]:
+    """Read, validate and post one file, as ``nozei import payments`` does; peak memory is
+    this process's (the file was written by another)."""
+    from core.services.payments import import_payments
+
+    with Timer() as total:
+        data = path.read_bytes()
+        with Timer() as parse:
+            parsed = parse_payments(data)
+            rows = [r.to_payment() for r in parsed.records]
+        del data
+        with Timer() as post:
+            summary = bench.run(import_payments, rows, sha256=parsed.sha256, file_name=file_label(path))
+    n = summary.records
+    return {"import.payments": {
+        **throughput(n, total.seconds, "records"), "parse_seconds": round(parse.seconds, 2),
+        "post_seconds": round(post.seconds, 2), "peak_rss_mb": peak_rss_mb(),
+        "posted": summary.posted, "matched": summary.matched, "overpayments": summary.overpayments,
+        "suspense": summary.suspense, "duplicates": summary.duplicates}}
+
+
+def future_due_dates(bench: Bench) -> list[date]:
+    with bench.store.reading() as conn:
+        return sorted(d for (d,) in conn.execute(select(distinct(assessments.c.due_date))
+                                                 .where(assessments.c.due_date > AS_OF)))
+
+
+def dunning_workload(bench: Bench) -> dict[str, Any]:
+    """The 督促 run for the first 納期限 after the 基準日 (every period of that 期 still
+    unpaid gets one): candidates looked at, per second."""
+    due = future_due_dates(bench)[0]
+    on = due + timedelta(days=15)
+    with Timer() as t:
+        run = bench.run(run_dunning, on=on)
+    looked_at = run.issued + sum(run.skipped.values())
+    return {"batch.dunning": {**throughput(looked_at, t.seconds, "periods"), "issued": run.issued,
+                              "skipped": run.skipped, "missed": run.missed, "on": on.isoformat(),
+                              "peak_rss_mb": peak_rss_mb()}}
+
+
+def entaikin_workload(bench: Bench) -> dict[str, Any]:
+    """延滞金 as of the 基準日 over every unpaid period past its 納期限 (the 滞納 report)."""
+    with Timer() as t:
+        stats = bench.run(delinquency_statistics, as_of=AS_OF)
+    periods = sum(r.periods for r in stats.unpaid)
+    return {"batch.entaikin": {**throughput(periods, t.seconds, "periods"),
+                               "honzei_due": stats.honzei_due, "peak_rss_mb": peak_rss_mb()}}
+
+
+def _bank_result(request: bytes, rnd: random.Random) -> tuple[bytes, int]:
+    """The bank's 振替結果: the 請求 records with a result code (3% 資金不足) and totals."""
+    out: list[bytes] = []
+    done = done_amount = failed = failed_amount = 0
+    for record in request[:-2].split(b"\r\n"):
+        if record[:1] == b"2":
+            code = b"1" if rnd.random() < 0.03 else b"0"
+            record = record[:111] + code + record[112:]
+            amount = int(record[80:90])
+            if code == b"0":
+                done, done_amount = done + 1, done_amount + amount
+            else:
+                failed, failed_amount = failed + 1, failed_amount + amount
+        elif record[:1] == b"8":
+            record = (record[:19] + f"{done:06d}{done_amount:012d}{failed:06d}{failed_amount:012d}".encode("ascii")
+                      + record[55:])
+        out.append(record)
+    return b"".join(r + b"\r\n" for r in out), done + failed
+
+
+def transfer_workload(bench: Bench) -> dict[str, Any]:
+    """The 請求 file for the next debit date not yet requested, then the bank's result."""
+    with bench.store.reading() as conn:
+        requested = {d for (d,) in conn.execute(select(transfer_runs.c.debit_on))}
+    debit_on = next(d for d in future_due_dates(bench) if d not in requested)
+    with Timer() as req:
+        request, data = bench.run(request_transfers, debit_on=debit_on, render=render_transfer_request)
+    result, items = _bank_result(data, random.Random(5))
+    with Timer() as res:
+        parsed = read_transfer_result(result)
+        lines = [ResultLine(i.customer_number.strip(), i.amount, i.result_code) for i in parsed.items]
+        summary = bench.run(apply_transfer_results, lines, sha256=hashlib.sha256(result).hexdigest(),
+                            file_name="bench-result.txt")
+    return {
+        "transfer.request": {**throughput(len(request.lines), req.seconds, "records"), "debit_on": debit_on.isoformat(),
+                             "bytes": len(data)},
+        "transfer.result": {**throughput(items, res.seconds, "records"), "paid": summary.paid,
+                            "failed": summary.failed, "peak_rss_mb": peak_rss_mb()},
+    }
