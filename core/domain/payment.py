@@ -27,6 +27,12 @@ class Channel(StrEnum):
     SEIZURE = "seizure"  # 滞納処分による配当
     APPROPRIATION = "offset"  # 過誤納からの充当 (17条の2)
 
+    @property
+    def by_taxpayer(self) -> bool:
+        """Money the taxpayer paid — not moved by the municipality itself (充当, 滞納処分の
+        配当), which is no 承認 for prescription."""
+        return self not in (Channel.APPROPRIATION, Channel.SEIZURE)
+
 
 class Component(StrEnum):
     """Components of a period a payment can be allocated to."""

@@ -18,7 +18,8 @@ from core.errors import ConflictError, NotFound, ValidationError
 from core.ports import AuditEvent, UnitOfWork
 from core.security.permissions import Actor, Permission
 from core.services.ledger import load_policy
-from core.services.posting import apply_to_periods, post_payment, reverse_payment
+from core.services.bulk_posting import post_many
+from core.services.posting import apply_to_periods, reverse_payment
 from core.services.registry import service
 
 __all__ = [
@@ -57,17 +58,33 @@ class ImportSummary:
         return asdict(self)
 
 
-def _tally(summary: ImportSummary, posting: Posting) -> ImportSummary:
-    return replace(
-        summary, posted=summary.posted + 1,
-        matched=summary.matched + (1 if posting.allocated == posting.amount else 0),
-        suspense=summary.suspense + (1 if posting.suspense else 0),
-        suspense_total=summary.suspense_total + posting.suspense,
-        overpayments=summary.overpayments + (1 if posting.overpayment else 0),
-        overpayment_total=summary.overpayment_total + posting.overpayment,
-        allocated_total=summary.allocated_total + posting.allocated,
-        total=summary.total + posting.amount,
-    )
+class _Tally:
+    """Counts and yen of an import, record by record."""
+
+    def __init__(self) -> None:
+        self.records = self.posted = self.duplicates = self.matched = self.suspense = 0
+        self.suspense_total = self.overpayments = self.overpayment_total = self.allocated_total = self.total = 0
+
+    def add(self, posting: Posting | None) -> None:
+        self.records += 1
+        if posting is None:
+            self.duplicates += 1
+            return
+        allocated = posting.allocated
+        self.posted += 1
+        self.matched += 1 if allocated == posting.amount else 0
+        self.suspense += 1 if posting.suspense else 0
+        self.suspense_total += posting.suspense
+        self.overpayments += 1 if posting.overpayment else 0
+        self.overpayment_total += posting.overpayment
+        self.allocated_total += allocated
+        self.total += posting.amount
+
+    def summary(self, base: ImportSummary) -> ImportSummary:
+        return replace(base, records=self.records, posted=self.posted, duplicates=self.duplicates,
+                       matched=self.matched, suspense=self.suspense, suspense_total=self.suspense_total,
+                       overpayments=self.overpayments, overpayment_total=self.overpayment_total,
+                       allocated_total=self.allocated_total, total=self.total)
 
 
 @service(Permission.PAYMENT_IMPORT)
@@ -99,14 +116,12 @@ def import_payments(
         # Every period the file may touch, locked up front in id order: two imports (or an
         # import and a counter payment) then always wait for each other, never deadlock.
         uow.ledger.lock_period_ids(uow.ledger.period_ids_by_notice({p.notice_no for p in payments if p.notice_no}))
-        for n, payment in enumerate(payments, start=1):
-            summary = replace(summary, records=n)
-            if uow.payments.exists(payment.source_key):
-                summary = replace(summary, duplicates=summary.duplicates + 1)
-            else:
-                summary = _tally(summary, post_payment(uow, payment, policy, batch_id=batch_key))
+        tally = _Tally()
+        for n, posting in enumerate(post_many(uow, payments, policy, batch_id=batch_key), start=1):
+            tally.add(posting)
             if progress is not None and n % 500 == 0:
                 progress(n)
+        summary = tally.summary(summary)
         details = {k: v for k, v in summary.to_dict().items() if k not in ("already_imported", "batch_id")}
         batch_id = uow.batches.add("payments", sha256, file_name, summary.records, details)
         uow.audit.record(actor, AuditEvent(action="payments.import", target_type="import_batch",

@@ -11,7 +11,7 @@ Conservation: for every payment, Σ its ledger entries + its 過誤納 + its ope
 from __future__ import annotations
 
 from collections.abc import Sequence
-from dataclasses import replace
+from dataclasses import dataclass, replace
 from datetime import date
 from typing import Any
 
@@ -30,7 +30,8 @@ from core.errors import ConflictError, NotFound, ValidationError
 from core.rules.allocation import AllocationPlan, allocate_oldest_first, allocate_to_period
 from core.services.ledger import CollectionPolicy, PeriodView, due_of, period_views
 
-__all__ = ["post_payment", "apply_to_periods", "reverse_payment", "release_excess"]
+__all__ = ["post_payment", "apply_to_periods", "reverse_payment", "release_excess", "Decision", "decide",
+           "posting_of", "overpayment_fields", "owner_of"]
 
 
 def _targets(uow: Any, payment: Payment) -> list[Assessment]:
@@ -57,34 +58,72 @@ def _excess_cause(views: Sequence[PeriodView], plan: AllocationPlan) -> Overpaym
     return OverpaymentCause.DOUBLE_PAYMENT  # 二重納付: the period was already paid
 
 
+@dataclass(frozen=True, slots=True)
+class Decision:
+    """Where one payment's money goes: the plan's parts, then any excess either to
+    未消込 (金額相違) or to 過誤納 with its cause."""
+
+    plan: AllocationPlan
+    suspense: int = 0
+    overpayment: int = 0
+    cause: OverpaymentCause | None = None
+
+
+def decide(payment: Payment, views: Sequence[PeriodView], policy: CollectionPolicy, *,
+           allow_suspense: bool = True) -> Decision:
+    """The rules of 消込 for one payment against its periods' views (no reads, no writes)."""
+    plan = _plan(payment.amount, views, policy)
+    if plan.excess == 0:
+        return Decision(plan)
+    if (allow_suspense and payment.channel is not Channel.COUNTER
+            and plan.allocated > 0 and plan.excess > policy.suspense_excess_limit):
+        return Decision(plan, suspense=plan.excess)
+    return Decision(plan, overpayment=plan.excess, cause=_excess_cause(views, plan))
+
+
+def posting_of(payment_id: int, payment: Payment, periods: Sequence[Assessment], decision: Decision) -> Posting:
+    plan = decision.plan
+    return Posting(payment_id=payment_id, amount=payment.amount,
+                   parts=tuple(PostedPart(p.assessment_id, p.component, p.amount) for p in plan.parts),
+                   policy_version=plan.policy_version, taxpayer_id=periods[0].taxpayer_id,
+                   overpayment=decision.overpayment, overpayment_cause=decision.cause,
+                   suspense=decision.suspense,
+                   suspense_reason=SuspenseReason.AMOUNT_MISMATCH if decision.suspense else None)
+
+
+def overpayment_fields(payment: Payment, periods: Sequence[Assessment], decision: Decision) -> dict[str, Any]:
+    """The 過誤納 a decision's excess becomes (the keywords of ``ledger.add_overpayment``)."""
+    assert decision.cause is not None
+    return {"taxpayer_id": periods[0].taxpayer_id, "assessment_id": periods[0].id if len(periods) == 1 else None,
+            "cause": decision.cause, "amount": decision.overpayment, "arisen_on": payment.received_on,
+            "paid_on": payment.received_on, "due_on": periods[0].due_date if len(periods) == 1 else None}
+
+
 def apply_to_periods(uow: Any, payment_id: int, payment: Payment, periods: Sequence[Assessment],
                      policy: CollectionPolicy, *, allow_suspense: bool = True) -> Posting:
     """Apply an already stored payment's money to *periods* (balances as of its 領収日)."""
     # Money already posted counts even if its 領収日 is later (a file arriving out of order):
     # a period is never paid twice; the 延滞金 is charged as of this payment's 領収日.
     views = period_views(uow, periods, payment.received_on, policy, count_later=True)
-    plan = _plan(payment.amount, views, policy)
+    decision = decide(payment, views, policy, allow_suspense=allow_suspense)
+    plan = decision.plan
     if plan.parts:
         uow.payments.allocate(payment_id, [
             Allocation(payment_id, p.assessment_id, p.component, p.amount, plan.policy_version,
                        payment.accounted_on) for p in plan.parts])
-    taxpayer_id = periods[0].taxpayer_id
-    posting = Posting(payment_id=payment_id, amount=payment.amount,
-                      parts=tuple(PostedPart(p.assessment_id, p.component, p.amount) for p in plan.parts),
-                      policy_version=plan.policy_version, taxpayer_id=taxpayer_id)
-    if plan.excess == 0:
-        return posting
-    if (allow_suspense and payment.channel is not Channel.COUNTER
-            and plan.allocated > 0 and plan.excess > policy.suspense_excess_limit):
-        uow.ledger.add_suspense(payment_id, SuspenseReason.AMOUNT_MISMATCH, plan.excess)
-        return replace(posting, suspense=plan.excess, suspense_reason=SuspenseReason.AMOUNT_MISMATCH)
-    cause = _excess_cause(views, plan)
-    uow.ledger.add_overpayment(taxpayer_id=taxpayer_id, payment_id=payment_id,
-                               assessment_id=periods[0].id if len(periods) == 1 else None,
-                               cause=cause, amount=plan.excess, arisen_on=payment.received_on,
-                               paid_on=payment.received_on,
-                               due_on=periods[0].due_date if len(periods) == 1 else None)
-    return replace(posting, overpayment=plan.excess, overpayment_cause=cause)
+    if decision.suspense:
+        uow.ledger.add_suspense(payment_id, SuspenseReason.AMOUNT_MISMATCH, decision.suspense)
+    elif decision.overpayment:
+        uow.ledger.add_overpayment(payment_id=payment_id, **overpayment_fields(payment, periods, decision))
+    return posting_of(payment_id, payment, periods, decision)
+
+
+def owner_of(targets: Sequence[Assessment]) -> int:
+    """The one taxpayer of the periods a payment is applied to."""
+    owners = {a.taxpayer_id for a in targets}
+    if len(owners) != 1:
+        raise ValidationError("異なる納税者の期別に1件の収納を充てることはできません", field="periods")
+    return targets[0].taxpayer_id
 
 
 def post_payment(uow: Any, payment: Payment, policy: CollectionPolicy, *, batch_id: str | None = None,
@@ -102,10 +141,7 @@ def post_payment(uow: Any, payment: Payment, policy: CollectionPolicy, *, batch_
         uow.ledger.add_suspense(payment_id, SuspenseReason.UNKNOWN_NOTICE, payment.amount)
         return Posting(payment_id=payment_id, amount=payment.amount, suspense=payment.amount,
                        suspense_reason=SuspenseReason.UNKNOWN_NOTICE)
-    owners = {a.taxpayer_id for a in targets}
-    if len(owners) != 1:
-        raise ValidationError("異なる納税者の期別に1件の収納を充てることはできません", field="periods")
-    stored = replace(payment, taxpayer_id=targets[0].taxpayer_id)
+    stored = replace(payment, taxpayer_id=owner_of(targets))
     payment_id = uow.payments.add(stored, batch_id=batch_id)
     return apply_to_periods(uow, payment_id, stored, targets, policy, allow_suspense=allow_suspense)
 

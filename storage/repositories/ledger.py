@@ -37,7 +37,7 @@ __all__ = ["SqlLedgerRepository", "overpayment_from_row"]
 
 _CHUNK = 500
 #: Channels of money the municipality moves itself (not the taxpayer's 承認).
-_INTERNAL = frozenset({Channel.APPROPRIATION.value, Channel.SEIZURE.value})
+_INTERNAL = frozenset(c.value for c in Channel if not c.by_taxpayer)
 
 
 def _chunks(ids: Sequence[int]) -> Iterable[Sequence[int]]:
@@ -78,6 +78,19 @@ class SqlLedgerRepository:
         if lock:
             query = query.with_for_update()
         return [row_to_assessment(r) for r in self._conn.execute(query)]
+
+    def periods_by_notices(self, notice_nos: Iterable[str], *, lock: bool = False) -> dict[str, list[Assessment]]:
+        """The periods of several notices (in period order), locked in id order when asked."""
+        out: dict[str, list[Assessment]] = {}
+        for chunk in _chunks(sorted(set(notice_nos))):
+            query = select(assessments).where(assessments.c.notice_no.in_(chunk)).order_by(assessments.c.id)
+            if lock:
+                query = query.with_for_update()
+            for r in self._conn.execute(query):
+                out.setdefault(r.notice_no, []).append(row_to_assessment(r))
+        for periods in out.values():
+            periods.sort(key=lambda a: a.period)
+        return out
 
     def period_ids_by_notice(self, notice_nos: Iterable[str]) -> list[int]:
         """The ids of every period of these notices (not locked)."""
@@ -175,6 +188,17 @@ class SqlLedgerRepository:
             due_on=due_on, request_on=request_on, correction_on=correction_on, created_at=datetime.now(UTC),
         ).returning(overpayments.c.id)).scalar_one())
 
+    def add_overpayments_many(self, items: Sequence[dict[str, Any]]) -> None:
+        """Several 過誤納 at once, each given as the keywords of :meth:`add_overpayment`."""
+        if items:
+            now = datetime.now(UTC)
+            self._conn.execute(insert(overpayments), [
+                {"taxpayer_id": i["taxpayer_id"], "payment_id": i["payment_id"], "assessment_id": i["assessment_id"],
+                 "cause": i["cause"].value, "amount": i["amount"], "remaining": i["amount"],
+                 "arisen_on": i["arisen_on"], "state": "open", "paid_on": i.get("paid_on") or i["arisen_on"],
+                 "due_on": i.get("due_on"), "request_on": i.get("request_on"),
+                 "correction_on": i.get("correction_on"), "created_at": now} for i in items])
+
     def overpayments_of_payment(self, payment_id: int) -> list[OverpaymentItem]:
         return [overpayment_from_row(r) for r in self._conn.execute(
             select(overpayments).where(overpayments.c.payment_id == payment_id).order_by(overpayments.c.id))]
@@ -197,6 +221,14 @@ class SqlLedgerRepository:
         return int(self._conn.execute(insert(suspense_items).values(
             payment_id=payment_id, reason=reason.value, amount=amount, status="open",
             created_at=datetime.now(UTC)).returning(suspense_items.c.id)).scalar_one())
+
+    def add_suspense_many(self, items: Sequence[tuple[int, SuspenseReason, int]]) -> None:
+        """Several 未消込 at once: (payment id, reason, amount)."""
+        if items:
+            now = datetime.now(UTC)
+            self._conn.execute(insert(suspense_items), [
+                {"payment_id": pid, "reason": reason.value, "amount": amount, "status": "open", "created_at": now}
+                for pid, reason, amount in items])
 
     def _suspense_query(self) -> Any:
         return (select(suspense_items, payments.c.notice_no, payments.c.period, payments.c.received_on,

@@ -4,7 +4,7 @@ on ``payments.allocated_amount``)."""
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+from collections.abc import Collection, Sequence
 from datetime import UTC, date, datetime
 from typing import Any
 
@@ -15,6 +15,8 @@ from core.errors import ConflictError, NotFound, ValidationError
 from storage.schema import allocations, payments
 
 __all__ = ["SqlPaymentRepository", "row_to_payment"]
+
+_KEYS = 500
 
 
 def row_to_payment(row: Any) -> Payment:
@@ -39,26 +41,49 @@ class SqlPaymentRepository:
             select(payments.c.id).where(payments.c.source_key == source_key)
         ).first() is not None
 
-    def add(self, payment: Payment, *, batch_id: str | None = None) -> int:
+    def existing_keys(self, source_keys: Collection[str]) -> set[str]:
+        """Which of these record keys are already posted."""
+        found: set[str] = set()
+        keys = sorted(source_keys)
+        for start in range(0, len(keys), _KEYS):
+            found.update(self._conn.execute(
+                select(payments.c.source_key).where(payments.c.source_key.in_(keys[start:start + _KEYS]))).scalars())
+        return found
+
+    def _row(self, payment: Payment, batch_id: str | None, allocated: int, now: datetime) -> dict[str, Any]:
         if isinstance(payment.amount, bool) or not isinstance(payment.amount, int) or payment.amount <= 0:
             raise ValidationError("収納額は1円以上の整数です", field="amount")
         if payment.accounted_on < payment.received_on:
             raise ValidationError("収納日が領収日より前です", field="accounted_on")
-        return int(
-            self._conn.execute(
-                insert(payments)
-                .values(
-                    source_key=payment.source_key, kind=payment.kind.value,
-                    reverses_id=payment.reverses_id, channel=payment.channel.value,
-                    notice_no=payment.notice_no, period=payment.period,
-                    taxpayer_id=payment.taxpayer_id, amount=payment.amount, allocated_amount=0,
-                    received_on=payment.received_on, accounted_on=payment.accounted_on,
-                    batch_id=batch_id, operator=self._operator, terminal=self._terminal,
-                    created_at=datetime.now(UTC),
-                )
-                .returning(payments.c.id)
-            ).scalar_one()
-        )
+        return {"source_key": payment.source_key, "kind": payment.kind.value, "reverses_id": payment.reverses_id,
+                "channel": payment.channel.value, "notice_no": payment.notice_no, "period": payment.period,
+                "taxpayer_id": payment.taxpayer_id, "amount": payment.amount, "allocated_amount": allocated,
+                "received_on": payment.received_on, "accounted_on": payment.accounted_on, "batch_id": batch_id,
+                "operator": self._operator, "terminal": self._terminal, "created_at": now}
+
+    def add(self, payment: Payment, *, batch_id: str | None = None) -> int:
+        row = self._row(payment, batch_id, 0, datetime.now(UTC))
+        return int(self._conn.execute(insert(payments).values(**row).returning(payments.c.id)).scalar_one())
+
+    def add_many(self, items: Sequence[tuple[Payment, int]], *, batch_id: str | None = None) -> list[int]:
+        """Store payments with the amount already allocated from each (its allocations follow
+        through :meth:`add_allocations`); their ids, in order."""
+        if not items:
+            return []
+        now = datetime.now(UTC)
+        rows = [self._row(payment, batch_id, allocated, now) for payment, allocated in items]
+        result = self._conn.execute(insert(payments).returning(payments.c.id, sort_by_parameter_order=True), rows)
+        return [int(i) for i in result.scalars()]
+
+    def add_allocations(self, parts: Sequence[Allocation]) -> None:
+        """Allocations of payments stored by :meth:`add_many` (their totals are already on them)."""
+        if not parts:
+            return
+        now = datetime.now(UTC)
+        self._conn.execute(insert(allocations), [
+            {"payment_id": p.payment_id, "assessment_id": p.assessment_id, "component": p.component.value,
+             "amount": p.amount, "policy_version": p.policy_version, "allocated_on": p.allocated_on,
+             "created_at": now} for p in parts])
 
     def get(self, payment_id: int) -> Payment | None:
         row = self._conn.execute(select(payments).where(payments.c.id == payment_id)).one_or_none()
