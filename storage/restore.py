@@ -36,6 +36,7 @@ from storage.backup import (
 )
 from storage.db import make_engine
 from storage.migrate import upgrade
+from storage.paid import recompute_paid
 from storage.schema import audit_events, audit_head, key_versions, sessions
 from storage.crypto.context import Crypto
 from storage.store import Store, keyring_reloader
@@ -142,6 +143,7 @@ def restore_backup(store: Store, path: Path, actor: Actor, *, check_chain: Chain
                     if table.name not in skip:
                         conn.execute(delete(table))
                 loaded = _load(conn, path, store.kek, skip)
+                recompute_paid(conn)  # the triggers added the loaded allocations to the loaded totals
                 if loaded.rows != checked.rows:
                     raise BackupError("バックアップが読み込みの途中で変わりました")
                 keys_kept = _keep_newer_keys(conn, live_keys)

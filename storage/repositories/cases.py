@@ -20,11 +20,10 @@ from core.domain.delinquency import (
     SavedFilter,
     Tag,
 )
-from core.domain.payment import Component
 from core.errors import ConflictError, NotFound
 from storage.crypto.context import Crypto
 from storage.repositories.encrypted import EncryptedText
-from storage.schema import allocations, assessments, case_records, case_tags, cases, saved_filters, taxpayers
+from storage.schema import assessments, case_records, case_tags, cases, saved_filters, taxpayers
 
 __all__ = ["SqlCaseRepository", "case_from_row"]
 
@@ -102,15 +101,12 @@ class SqlCaseRepository(EncryptedText):
         Amounts here are 本税 only (SQL aggregate, for filtering and sorting); the case
         screen shows full balances with 延滞金 from the ledger. With *past_due_on* only
         periods whose 納期限 is before that day count (滞納, not 納期未到来)."""
-        paid = (select(allocations.c.assessment_id, func.sum(allocations.c.amount).label("paid"))
-                .where(allocations.c.component == Component.HONZEI.value)
-                .group_by(allocations.c.assessment_id).subquery())
-        unpaid = assessments.c.assessed_amount - func.coalesce(paid.c.paid, 0)
+        unpaid = assessments.c.assessed_amount - assessments.c.honzei_paid
         per = (select(assessments.c.taxpayer_id,
                       func.sum(case((unpaid > 0, unpaid), else_=0)).label("honzei_due"),
                       func.sum(case((unpaid > 0, 1), else_=0)).label("periods"),
                       func.min(case((unpaid > 0, assessments.c.due_date), else_=None)).label("oldest_due"))
-               .select_from(assessments.outerjoin(paid, paid.c.assessment_id == assessments.c.id))
+               .select_from(assessments)
                .where(assessments.c.status == "active",
                       assessments.c.due_date < (past_due_on or date.max),
                       assessments.c.taxpayer_id.in_(select(cases.c.taxpayer_id).where(

@@ -28,6 +28,7 @@ from core.errors import ConflictError, NotFound
 from core.rules.installments import Instalment
 from storage.crypto.context import Crypto
 from storage.repositories.encrypted import EncryptedText
+from storage.repositories.sqlin import CHUNK, one_of
 from storage.schema import (
     cases,
     deferrals,
@@ -47,8 +48,8 @@ __all__ = ["SqlDispositionRepository"]
 
 
 def _chunks(ids: Sequence[int]) -> Iterable[list[int]]:
-    for i in range(0, len(ids), 500):
-        yield list(ids[i:i + 500])
+    for i in range(0, len(ids), CHUNK):
+        yield list(ids[i:i + CHUNK])
 
 
 class SqlDispositionRepository(EncryptedText):
@@ -60,7 +61,7 @@ class SqlDispositionRepository(EncryptedText):
     def _links(self, table: Table, key: str, ids: Sequence[int]) -> dict[int, tuple[int, ...]]:
         out: dict[int, list[int]] = {i: [] for i in ids}
         for chunk in _chunks(list(ids)):
-            for r in self._conn.execute(select(table).where(table.c[key].in_(chunk))
+            for r in self._conn.execute(select(table).where(one_of(self._conn, table.c[key], chunk))
                                         .order_by(table.c.assessment_id)):
                 out[int(r._mapping[key])].append(int(r.assessment_id))
         return {k: tuple(v) for k, v in out.items()}
@@ -69,7 +70,7 @@ class SqlDispositionRepository(EncryptedText):
         """assessment id → ids of the records (plans, dispositions, suspensions) covering it."""
         out: dict[int, list[int]] = {}
         for chunk in _chunks(list(assessment_ids)):
-            for r in self._conn.execute(select(table).where(table.c.assessment_id.in_(chunk))):
+            for r in self._conn.execute(select(table).where(one_of(self._conn, table.c.assessment_id, chunk))):
                 out.setdefault(int(r.assessment_id), []).append(int(r._mapping[key]))
         return out
 
@@ -82,7 +83,7 @@ class SqlDispositionRepository(EncryptedText):
         owners = sorted({o for os in self._owners(link, key, assessment_ids).values() for o in os})
         rows: list[Any] = []
         for chunk in _chunks(owners):
-            rows += self._conn.execute(query.where(parent.c.id.in_(chunk))).all()
+            rows += self._conn.execute(query.where(one_of(self._conn, parent.c.id, chunk))).all()
         return sorted(rows, key=lambda r: tuple(getattr(r, c.key) for c in order))
 
     def _move(self, table: Table, record: Any, to: str, state_column: str = "status", **values: Any) -> None:
@@ -109,7 +110,7 @@ class SqlDispositionRepository(EncryptedText):
         periods = self._links(plan_periods, "plan_id", ids)
         schedule: dict[int, list[Instalment]] = {i: [] for i in ids}
         for chunk in _chunks(ids):
-            for r in self._conn.execute(select(plan_instalments).where(plan_instalments.c.plan_id.in_(chunk))
+            for r in self._conn.execute(select(plan_instalments).where(one_of(self._conn, plan_instalments.c.plan_id, chunk))
                                         .order_by(plan_instalments.c.plan_id, plan_instalments.c.seq)):
                 schedule[int(r.plan_id)].append(Instalment(int(r.seq), r.due_on, int(r.amount)))
         return [Plan(int(r.id), int(r.case_id), int(r.taxpayer_id), r.pledged_on, r.status, int(r.total),
@@ -346,7 +347,7 @@ class SqlDispositionRepository(EncryptedText):
         for chunk in _chunks(list(assessment_ids)):
             for r in self._conn.execute(select(writeoffs.c.assessment_id, writeoffs.c.component,
                                                func.sum(writeoffs.c.amount))
-                                        .where(writeoffs.c.assessment_id.in_(chunk),
+                                        .where(one_of(self._conn, writeoffs.c.assessment_id, chunk),
                                                writeoffs.c.state.in_(list(states)))
                                         .group_by(writeoffs.c.assessment_id, writeoffs.c.component)):
                 out.setdefault(int(r[0]), {})[r[1]] = int(r[2])

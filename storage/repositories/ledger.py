@@ -21,6 +21,7 @@ from core.domain.payment import Channel, Component, OverpaymentCause, SuspenseRe
 from core.errors import ConflictError, NotFound
 from core.rules.balance import Entry
 from storage.repositories.assessments import row_to_assessment
+from storage.repositories.sqlin import CHUNK, one_of
 from storage.schema import (
     allocations,
     assessments,
@@ -35,7 +36,9 @@ from storage.schema import (
 
 __all__ = ["SqlLedgerRepository", "overpayment_from_row"]
 
-_CHUNK = 500
+_CHUNK = CHUNK
+#: Active periods with 本税 unpaid — served by the partial index ix_assessments_unpaid.
+_UNPAID = and_(assessments.c.honzei_paid < assessments.c.assessed_amount, assessments.c.status == "active")
 #: Channels of money the municipality moves itself (not the taxpayer's 承認).
 _INTERNAL = frozenset(c.value for c in Channel if not c.by_taxpayer)
 
@@ -83,7 +86,7 @@ class SqlLedgerRepository:
         """The periods of several notices (in period order), locked in id order when asked."""
         out: dict[str, list[Assessment]] = {}
         for chunk in _chunks(sorted(set(notice_nos))):
-            query = select(assessments).where(assessments.c.notice_no.in_(chunk)).order_by(assessments.c.id)
+            query = select(assessments).where(one_of(self._conn, assessments.c.notice_no, chunk)).order_by(assessments.c.id)
             if lock:
                 query = query.with_for_update()
             for r in self._conn.execute(query):
@@ -96,13 +99,13 @@ class SqlLedgerRepository:
         """The ids of every period of these notices (not locked)."""
         found: list[int] = []
         for chunk in _chunks(sorted(set(notice_nos))):
-            found += self._conn.execute(select(assessments.c.id).where(assessments.c.notice_no.in_(chunk))).scalars()
+            found += self._conn.execute(select(assessments.c.id).where(one_of(self._conn, assessments.c.notice_no, chunk))).scalars()
         return found
 
     def lock_period_ids(self, assessment_ids: Iterable[int]) -> None:
         """Lock these periods in id order (PostgreSQL), reading nothing else (big imports)."""
         for chunk in _chunks(sorted(set(assessment_ids))):
-            self._conn.execute(select(assessments.c.id).where(assessments.c.id.in_(chunk))
+            self._conn.execute(select(assessments.c.id).where(one_of(self._conn, assessments.c.id, chunk))
                                .order_by(assessments.c.id).with_for_update()).all()
 
     def lock_periods(self, assessment_ids: Sequence[int]) -> list[Assessment]:
@@ -110,7 +113,7 @@ class SqlLedgerRepository:
         found: list[Assessment] = []
         for chunk in _chunks(sorted(set(assessment_ids))):
             found += [row_to_assessment(r) for r in self._conn.execute(
-                select(assessments).where(assessments.c.id.in_(chunk)).order_by(assessments.c.id).with_for_update())]
+                select(assessments).where(one_of(self._conn, assessments.c.id, chunk)).order_by(assessments.c.id).with_for_update())]
         return found
 
     def entries(self, assessment_ids: Sequence[int]) -> dict[int, list[Entry]]:
@@ -123,7 +126,7 @@ class SqlLedgerRepository:
                        payments.c.channel)
                 .join(payments, payments.c.id == allocations.c.payment_id)
                 .outerjoin(original, original.c.id == payments.c.reverses_id)
-                .where(allocations.c.assessment_id.in_(chunk))
+                .where(one_of(self._conn, allocations.c.assessment_id, chunk))
                 .order_by(allocations.c.id)
             )
             for r in self._conn.execute(query):
@@ -275,7 +278,7 @@ class SqlLedgerRepository:
     def dunnings(self, assessment_ids: Sequence[int]) -> dict[int, DunningRecord]:
         out: dict[int, DunningRecord] = {}
         for chunk in _chunks(list(assessment_ids)):
-            for r in self._conn.execute(select(dunnings).where(dunnings.c.assessment_id.in_(chunk))):
+            for r in self._conn.execute(select(dunnings).where(one_of(self._conn, dunnings.c.assessment_id, chunk))):
                 out[int(r.assessment_id)] = DunningRecord(
                     assessment_id=int(r.assessment_id), issued_on=r.issued_on, designated_on=r.designated_on,
                     fee=int(r.fee), honzei_due=int(r.honzei_due), delivery=r.delivery, batch_on=r.batch_on)
@@ -295,7 +298,7 @@ class SqlLedgerRepository:
         out: dict[int, list[DeferralTerm]] = {}
         for chunk in _chunks(list(assessment_ids)):
             for r in self._conn.execute(select(deferrals).where(
-                    and_(deferrals.c.assessment_id.in_(chunk), deferrals.c.status == "active"))):
+                    and_(one_of(self._conn, deferrals.c.assessment_id, chunk), deferrals.c.status == "active"))):
                 out.setdefault(int(r.assessment_id), []).append(
                     DeferralTerm(int(r.assessment_id), r.kind, r.start_on, r.end_on, r.reduction, int(r.id)))
         return out
@@ -316,44 +319,33 @@ class SqlLedgerRepository:
 
     def undunned_before(self, day: date) -> list[Assessment]:
         """Active periods due before *day* with 本税 still unpaid and no 督促 (督促漏れ candidates)."""
-        paid = self._honzei_paid()
         query = (select(assessments)
                  .outerjoin(dunnings, dunnings.c.assessment_id == assessments.c.id)
-                 .outerjoin(paid, paid.c.assessment_id == assessments.c.id)
-                 .where(assessments.c.due_date < day, assessments.c.status == "active", dunnings.c.id.is_(None),
-                        func.coalesce(paid.c.paid, 0) < assessments.c.assessed_amount)
+                 .where(assessments.c.due_date < day, _UNPAID, dunnings.c.id.is_(None))
                  .order_by(assessments.c.due_date, assessments.c.id))
         return [row_to_assessment(r) for r in self._conn.execute(query)]
-
-    def _honzei_paid(self) -> Any:
-        return (select(allocations.c.assessment_id, func.sum(allocations.c.amount).label("paid"))
-                .where(allocations.c.component == Component.HONZEI.value)
-                .group_by(allocations.c.assessment_id).subquery())
 
     def dunned_unpaid(self, designated_by: date) -> list[Assessment]:
         """Active periods whose 督促's 指定期限 is on or before *designated_by* and whose
         本税 is still unpaid (candidates for a 滞納案件)."""
-        paid = self._honzei_paid()
         query = (select(assessments)
                  .join(dunnings, dunnings.c.assessment_id == assessments.c.id)
-                 .outerjoin(paid, paid.c.assessment_id == assessments.c.id)
-                 .where(dunnings.c.designated_on <= designated_by, assessments.c.status == "active",
-                        func.coalesce(paid.c.paid, 0) < assessments.c.assessed_amount)
+                 .where(dunnings.c.designated_on <= designated_by, _UNPAID)
                  .order_by(assessments.c.taxpayer_id, assessments.c.id))
         return [row_to_assessment(r) for r in self._conn.execute(query)]
 
-    def unpaid_periods(self, taxpayer_ids: Sequence[int] | None = None) -> list[Assessment]:
-        """Active periods with 本税 unpaid (of *taxpayer_ids*, or all)."""
-        paid = self._honzei_paid()
-        query = (select(assessments).outerjoin(paid, paid.c.assessment_id == assessments.c.id)
-                 .where(assessments.c.status == "active",
-                        func.coalesce(paid.c.paid, 0) < assessments.c.assessed_amount))
+    def unpaid_periods(self, taxpayer_ids: Sequence[int] | None = None, *,
+                       due_before: date | None = None) -> list[Assessment]:
+        """Active periods with 本税 unpaid (of *taxpayer_ids*, or all; due before a day if given)."""
+        query = select(assessments).where(_UNPAID)
+        if due_before is not None:
+            query = query.where(assessments.c.due_date < due_before)
         if taxpayer_ids is None:
             return [row_to_assessment(r) for r in self._conn.execute(query.order_by(assessments.c.id))]
         out: list[Assessment] = []
         for chunk in _chunks(list(taxpayer_ids)):
             out += [row_to_assessment(r) for r in self._conn.execute(
-                query.where(assessments.c.taxpayer_id.in_(chunk)).order_by(assessments.c.id))]
+                query.where(one_of(self._conn, assessments.c.taxpayer_id, chunk)).order_by(assessments.c.id))]
         return out
 
     def periods_of_taxpayers(self, taxpayer_ids: Sequence[int]) -> list[Assessment]:
@@ -361,7 +353,7 @@ class SqlLedgerRepository:
         out: list[Assessment] = []
         for chunk in _chunks(list(taxpayer_ids)):
             out += [row_to_assessment(r) for r in self._conn.execute(
-                select(assessments).where(assessments.c.taxpayer_id.in_(chunk), assessments.c.status == "active")
+                select(assessments).where(one_of(self._conn, assessments.c.taxpayer_id, chunk), assessments.c.status == "active")
                 .order_by(assessments.c.id))]
         return out
 
@@ -395,7 +387,7 @@ class SqlLedgerRepository:
         for chunk in _chunks(list(assessment_ids)):
             rows = self._conn.execute(
                 select(transfer_items.c.assessment_id, transfer_items.c.result_code)
-                .where(transfer_items.c.assessment_id.in_(chunk), transfer_items.c.result_code.is_not(None))
+                .where(one_of(self._conn, transfer_items.c.assessment_id, chunk), transfer_items.c.result_code.is_not(None))
                 .order_by(transfer_items.c.id))
             for r in rows:
                 if r.result_code == "0":

@@ -12,11 +12,12 @@ from sqlalchemy import Connection, func, insert, select, update
 
 from core.domain.payment import Allocation, Channel, Payment, PaymentKind
 from core.errors import ConflictError, NotFound, ValidationError
+from storage.repositories.sqlin import CHUNK, one_of, reserve_ids
 from storage.schema import allocations, payments
 
 __all__ = ["SqlPaymentRepository", "row_to_payment"]
 
-_KEYS = 500
+_KEYS = CHUNK
 
 
 def row_to_payment(row: Any) -> Payment:
@@ -47,7 +48,7 @@ class SqlPaymentRepository:
         keys = sorted(source_keys)
         for start in range(0, len(keys), _KEYS):
             found.update(self._conn.execute(
-                select(payments.c.source_key).where(payments.c.source_key.in_(keys[start:start + _KEYS]))).scalars())
+                select(payments.c.source_key).where(one_of(self._conn, payments.c.source_key, keys[start:start + _KEYS]))).scalars())
         return found
 
     def _row(self, payment: Payment, batch_id: str | None, allocated: int, now: datetime) -> dict[str, Any]:
@@ -72,8 +73,11 @@ class SqlPaymentRepository:
             return []
         now = datetime.now(UTC)
         rows = [self._row(payment, batch_id, allocated, now) for payment, allocated in items]
-        result = self._conn.execute(insert(payments).returning(payments.c.id, sort_by_parameter_order=True), rows)
-        return [int(i) for i in result.scalars()]
+        ids = reserve_ids(self._conn, payments, len(rows))
+        for row, new_id in zip(rows, ids, strict=True):
+            row["id"] = new_id
+        self._conn.execute(insert(payments), rows)
+        return ids
 
     def add_allocations(self, parts: Sequence[Allocation]) -> None:
         """Allocations of payments stored by :meth:`add_many` (their totals are already on them)."""

@@ -16,9 +16,13 @@ from sqlalchemy import (
     Table,
     Text,
     UniqueConstraint,
+    text,
 )
 
 from storage.schema.base import Id, Ts, metadata
+
+#: The active periods whose 本税 is not fully paid (a partial index; see storage.paid).
+_UNPAID = "honzei_paid < assessed_amount AND status = 'active'"
 
 __all__ = ["settings", "key_versions", "taxpayers", "taxpayer_history", "assessments", "assessment_amendments", "payments", "allocations", "suspense_items", "overpayments", "transfer_accounts"]
 
@@ -123,6 +127,8 @@ assessments = Table(
     Column("status", String(12), nullable=False),
     Column("created_at", Ts, nullable=False),
     Column("updated_at", Ts, nullable=False),
+    # Σ 本税 allocations, kept by triggers on allocations (storage.paid; migration 0009).
+    Column("honzei_paid", BigInteger, nullable=False, server_default="0"),
     UniqueConstraint("notice_no", "period"),
     CheckConstraint("assessed_amount >= 0", name="amount_nonneg"),
     CheckConstraint("dunning_fee >= 0", name="fee_nonneg"),
@@ -130,6 +136,7 @@ assessments = Table(
     CheckConstraint("statutory_due_date <= due_date", name="statutory_before_due"),
     Index("ix_assessments_taxpayer_id", "taxpayer_id"),
     Index("ix_assessments_due_date", "due_date"),
+    Index("ix_assessments_unpaid", "due_date", sqlite_where=text(_UNPAID), postgresql_where=text(_UNPAID)),
 )
 
 assessment_amendments = Table(

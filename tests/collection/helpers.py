@@ -12,7 +12,9 @@ from core.domain.payment import Channel, Payment
 from core.security.permissions import Actor, Permission
 from core.services.ledger import load_policy, period_views
 from core.rules.balance import PeriodBalance
-from storage.schema import allocations, appropriations, overpayments, payments, refunds, suspense_items
+from storage.schema import (
+    allocations, appropriations, assessments, overpayments, payments, refunds, suspense_items,
+)
 from storage.store import Store
 from tests.factories import period, person
 
@@ -73,6 +75,16 @@ def money(store: Store) -> dict[str, int]:
             "suspense": one(select(func.coalesce(func.sum(suspense_items.c.amount), 0)).where(
                 (suspense_items.c.status == "open") | (suspense_items.c.resolution == "returned"))),
         }
+
+
+def paid_column_agrees(store: Store) -> bool:
+    """assessments.honzei_paid (kept by triggers) equals Σ of each period's 本税 allocations."""
+    with store.reading() as conn:
+        sums = dict(conn.execute(select(allocations.c.assessment_id, func.sum(allocations.c.amount))
+                                 .where(allocations.c.component == "honzei")
+                                 .group_by(allocations.c.assessment_id)).all())
+        return all(int(paid) == int(sums.get(aid, 0))
+                   for aid, paid in conn.execute(select(assessments.c.id, assessments.c.honzei_paid)))
 
 
 def conserved(store: Store) -> bool:

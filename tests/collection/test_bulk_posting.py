@@ -24,7 +24,7 @@ from core.services.ledger import load_policy
 from core.services.posting import post_payment
 from storage.schema import allocations, overpayments, payments, suspense_items
 from storage.store import Store
-from tests.collection.helpers import money, pay, seed
+from tests.collection.helpers import money, paid_column_agrees, pay, seed
 
 DUE = date(2025, 6, 30)
 _counter = itertools.count(1)
@@ -117,6 +117,7 @@ class TestPostManyIsPostPaymentInTurn:
         assert _ledger(store, one, ids_one) == _ledger(store, many, ids_many)
         m = money(store)
         assert m["receipts"] == m["allocated"] + m["overpaid"] + m["suspense"]
+        assert paid_column_agrees(store)
 
     def test_a_key_twice_in_one_chunk_is_posted_once(self, store: Store) -> None:
         notice, ids = _shape(store, next(_counter) * 2)

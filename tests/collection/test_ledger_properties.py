@@ -14,7 +14,7 @@ from core.domain.payment import Channel
 from core.services.ledger import load_policy
 from core.services.posting import post_payment, reverse_payment
 from storage.store import Store
-from tests.collection.helpers import balances, money, pay, seed
+from tests.collection.helpers import balances, money, paid_column_agrees, pay, seed
 
 DUE = date(2025, 6, 30)
 FAR = date(2026, 12, 31)  # the last year in the rate table
@@ -27,6 +27,7 @@ op = st.one_of(
 
 
 def _check(store: Store, ids: list[int]) -> None:
+    assert paid_column_agrees(store)  # the triggers follow every allocation, reversal and release
     m = money(store)
     assert m["receipts"] == m["allocated"] + m["overpaid"] + m["suspense"]
     for b in balances(store, ids, FAR).values():
