@@ -14,17 +14,21 @@ that never got a 督促 are counted as 督促漏れ for the clerk to look at.
 from __future__ import annotations
 
 from collections import Counter
+from collections.abc import Iterator
 from dataclasses import dataclass, field
 from datetime import date, timedelta
 
+from core.domain.assessment import Assessment
 from core.domain.ledger import DunningRecord
 from core.ports import AuditEvent, UnitOfWork
 from core.rules.prescription import DUNNING_DAYS
 from core.security.permissions import Actor, Permission
-from core.services.ledger import load_policy, period_views
+from core.services.ledger import CollectionPolicy, PeriodView, load_policy, period_views
 from core.services.registry import service
 
 __all__ = ["DunningRun", "run_dunning", "seizure_possible_on", "SKIP_REASONS"]
+
+_CHUNK = 5_000
 
 SKIP_REASONS: dict[str, str] = {
     "stopped": "督促停止",
@@ -54,6 +58,12 @@ def seizure_possible_on(issued_on: date) -> date:
     return issued_on + timedelta(days=DUNNING_DAYS + 1)
 
 
+def _views(uow: UnitOfWork, periods: list[Assessment], on: date, policy: CollectionPolicy) -> Iterator[PeriodView]:
+    """The periods' views, a chunk at a time (a whole 期 of a large city is hundreds of thousands)."""
+    for start in range(0, len(periods), _CHUNK):
+        yield from period_views(uow, periods[start:start + _CHUNK], on, policy)
+
+
 @service(Permission.DUNNING_RUN)
 def run_dunning(uow: UnitOfWork, actor: Actor, *, on: date) -> DunningRun:
     with uow:
@@ -61,12 +71,12 @@ def run_dunning(uow: UnitOfWork, actor: Actor, *, on: date) -> DunningRun:
         first = on - timedelta(days=policy.dunning_after_days)
         candidates = uow.ledger.dunning_candidates(first, on - timedelta(days=1))  # type: ignore[attr-defined]
         flags = {a.id: (stop, public) for a, stop, public in candidates}
-        views = period_views(uow, [a for a, _, _ in candidates], on, policy)
         designated = on + timedelta(days=policy.designated_days)
         skipped: Counter[str] = Counter()
         issued: list[int] = []
+        records: list[tuple[DunningRecord, int]] = []
         honzei = fee = public_count = 0
-        for view in views:
+        for view in _views(uow, [a for a, _, _ in candidates], on, policy):
             a = view.assessment
             assert a.id is not None
             stop, public = flags[a.id]
@@ -79,15 +89,16 @@ def run_dunning(uow: UnitOfWork, actor: Actor, *, on: date) -> DunningRun:
             elif view.extinct:
                 skipped["prescribed"] += 1
             else:
-                uow.ledger.add_dunning(DunningRecord(  # type: ignore[attr-defined]
+                records.append((DunningRecord(
                     assessment_id=a.id, issued_on=on, designated_on=designated, fee=policy.dunning_fee,
                     honzei_due=view.balance.honzei_due, delivery="public_notice" if public else "pending",
-                    batch_on=on), a.taxpayer_id)
+                    batch_on=on), a.taxpayer_id))
                 issued.append(a.id)
                 honzei += view.balance.honzei_due
                 fee += policy.dunning_fee
                 public_count += 1 if public else 0
-        missed = sum(1 for v in period_views(uow, uow.ledger.undunned_before(first), on, policy)  # type: ignore[attr-defined]
+        uow.ledger.add_dunnings(records)  # type: ignore[attr-defined]
+        missed = sum(1 for v in _views(uow, uow.ledger.undunned_before(first), on, policy)  # type: ignore[attr-defined]
                      if v.balance.honzei_due > 0 and not v.extinct)
         run = DunningRun(on=on, designated_on=designated, issued=len(issued), honzei_total=honzei, fee_total=fee,
                          public_notice=public_count, skipped=dict(skipped), missed=missed,

@@ -74,16 +74,15 @@ def _items(uow: UnitOfWork, views: list[PeriodView], policy: CollectionPolicy,
 def _candidates(uow: UnitOfWork, fiscal_year: int, today: date) -> list[Candidate]:
     as_of = min(today, fiscal_year_end(fiscal_year))
     policy = load_policy(uow)
-    unpaid = uow.ledger.unpaid_periods()  # type: ignore[attr-defined]
-    taxpayers = {a.taxpayer_id for a in unpaid}
+    taxpayers = uow.ledger.unpaid_taxpayer_ids()  # type: ignore[attr-defined]
     taxpayers |= uow.cases.case_taxpayers()  # type: ignore[attr-defined]
     # Only two kinds of period can be extinct: one whose 法定納期限 is 5 years back
     # (時効 never completes sooner, 18条①) and one under a decided 執行停止.
     cutoff = period_end(as_of + timedelta(days=1), -PRESCRIPTION_YEARS)
     stopped = {aid for s in uow.dispositions.suspensions(states=("in_force", "extinguished"))  # type: ignore[attr-defined]
                for aid in s.assessment_ids}
-    periods = [a for a in uow.ledger.periods_of_taxpayers(sorted(taxpayers))  # type: ignore[attr-defined]
-               if a.statutory_due_date < cutoff or a.id in stopped]
+    periods = [a for a in uow.ledger.periods_statutory_before(cutoff, stopped)  # type: ignore[attr-defined]
+               if a.taxpayer_id in taxpayers]
     views = [v for v in period_views(uow, periods, as_of, policy) if v.extinct and v.balance.total_due > 0]
     done = uow.dispositions.written_off([v.assessment.id for v in views],  # type: ignore[attr-defined]
                                         states=("proposed", "approved"))

@@ -8,11 +8,11 @@ on that day (see :mod:`core.rules.balance`).
 
 from __future__ import annotations
 
-from collections.abc import Iterable, Sequence
+from collections.abc import Collection, Iterable, Sequence
 from datetime import UTC, date, datetime
 from typing import Any
 
-from sqlalchemy import Connection, and_, case, func, insert, select, update
+from sqlalchemy import Connection, and_, bindparam, case, func, insert, select, update
 from sqlalchemy.orm import aliased
 
 from core.domain.assessment import Assessment
@@ -284,15 +284,19 @@ class SqlLedgerRepository:
                     fee=int(r.fee), honzei_due=int(r.honzei_due), delivery=r.delivery, batch_on=r.batch_on)
         return out
 
-    def add_dunning(self, record: DunningRecord, taxpayer_id: int) -> None:
-        self._conn.execute(insert(dunnings).values(
-            assessment_id=record.assessment_id, taxpayer_id=taxpayer_id, issued_on=record.issued_on,
-            designated_on=record.designated_on, fee=record.fee, honzei_due=record.honzei_due,
-            delivery=record.delivery, batch_on=record.batch_on, created_at=datetime.now(UTC),
-            created_by=self._operator))
-        if record.fee:
-            self._conn.execute(update(assessments).where(assessments.c.id == record.assessment_id)
-                               .values(dunning_fee=assessments.c.dunning_fee + record.fee))
+    def add_dunnings(self, records: Sequence[tuple[DunningRecord, int]]) -> None:
+        """督促 for periods (record, taxpayer id); each period's 督促手数料 is added to its assessment."""
+        if not records:
+            return
+        now = datetime.now(UTC)
+        self._conn.execute(insert(dunnings), [
+            {"assessment_id": r.assessment_id, "taxpayer_id": tid, "issued_on": r.issued_on,
+             "designated_on": r.designated_on, "fee": r.fee, "honzei_due": r.honzei_due, "delivery": r.delivery,
+             "batch_on": r.batch_on, "created_at": now, "created_by": self._operator} for r, tid in records])
+        fees = [{"aid": r.assessment_id, "fee": r.fee} for r, _ in records if r.fee]
+        if fees:
+            self._conn.execute(update(assessments).where(assessments.c.id == bindparam("aid"))
+                               .values(dunning_fee=assessments.c.dunning_fee + bindparam("fee")), fees)
 
     def deferrals(self, assessment_ids: Sequence[int]) -> dict[int, list[DeferralTerm]]:
         out: dict[int, list[DeferralTerm]] = {}
@@ -347,6 +351,22 @@ class SqlLedgerRepository:
             out += [row_to_assessment(r) for r in self._conn.execute(
                 query.where(one_of(self._conn, assessments.c.taxpayer_id, chunk)).order_by(assessments.c.id))]
         return out
+
+    def unpaid_taxpayer_ids(self) -> set[int]:
+        """Taxpayers with a period whose 本税 is not fully paid."""
+        return {int(t) for t in self._conn.execute(select(assessments.c.taxpayer_id.distinct()).where(_UNPAID))
+                .scalars()}
+
+    def periods_statutory_before(self, day: date, including: Collection[int] = ()) -> list[Assessment]:
+        """Active periods whose 法定納期限 is before *day*, and the active periods *including*."""
+        old = [row_to_assessment(r) for r in self._conn.execute(
+            select(assessments).where(assessments.c.status == "active", assessments.c.statutory_due_date < day)
+            .order_by(assessments.c.id))]
+        seen = {a.id for a in old}
+        extra = [a for chunk in _chunks(sorted(set(including) - seen)) for a in (row_to_assessment(r) for r in
+                 self._conn.execute(select(assessments).where(one_of(self._conn, assessments.c.id, chunk),
+                                                               assessments.c.status == "active")))]
+        return sorted(old + extra, key=lambda a: a.id or 0)
 
     def periods_of_taxpayers(self, taxpayer_ids: Sequence[int]) -> list[Assessment]:
         """Every active period of *taxpayer_ids*."""
