@@ -45,8 +45,9 @@ from __future__ import annotations
 import calendar
 from collections.abc import Sequence
 from dataclasses import dataclass
+from functools import lru_cache
 from datetime import date, timedelta
-from decimal import ROUND_DOWN, Decimal, localcontext
+from decimal import Decimal
 from itertools import pairwise
 
 from core.dates import require_date
@@ -63,6 +64,7 @@ __all__ = [
     "EntaikinResult",
     "Segment",
     "compute_entaikin",
+    "entaikin_unpaid_throughout",
     "one_month_elapsed",
     "months_elapsed",
     "segment_yen",
@@ -157,13 +159,18 @@ def months_elapsed(day: date, months: int) -> date:
     return date(year, month, first.day) - _ONE_DAY
 
 
+@lru_cache(maxsize=256)
+def _ratio(rate: Decimal) -> tuple[int, int]:
+    return rate.as_integer_ratio()
+
+
 def segment_yen(base: int, rate: Decimal, days: int) -> int:
-    """``base × rate% × days / 365`` truncated to the yen (Decimal, ROUND_DOWN)."""
-    with localcontext() as ctx:
-        ctx.prec = 60
-        ctx.rounding = ROUND_DOWN
-        value = Decimal(base) * rate * days / (100 * DAYS_IN_YEAR)
-        return int(value.to_integral_value(rounding=ROUND_DOWN))
+    """``base × rate% × days / 365`` truncated to the yen — exactly, in integers (the rate
+    as a fraction), which is what a Decimal ROUND_DOWN of the exact value gives."""
+    numerator, denominator = _ratio(rate)
+    value = base * numerator * days
+    scale = denominator * 100 * DAYS_IN_YEAR
+    return value // scale if value >= 0 else -((-value) // scale)
 
 
 def _require_date(value: object, label: str, field: str) -> date:
@@ -246,6 +253,29 @@ def compute_entaikin(
     amount, due, until, paid, spans = _validate(amount, due, until, payments, exemptions)
     if until == due or amount < BASE_FLOOR:
         return EntaikinResult(total=0, segments=(), raw_total=0)
+    if not paid and not spans:  # one base throughout: the same for every amount of that base
+        return _unpaid_throughout(truncate_to(amount, BASE_UNIT), due, until, rates)
+    return _compute(amount, due, until, paid, spans, rates)
+
+
+def entaikin_unpaid_throughout(amount: int, due: date, until: date, rates: RateTable = DEFAULT_RATE_TABLE) -> int:
+    """``compute_entaikin(amount=amount, due=due, until=until, rates=rates).total`` for 本税
+    unpaid throughout (no partial payment, no exemption) — the batch form: no segments
+    kept, the result remembered by truncated base and dates."""
+    if until <= due or amount < BASE_FLOOR:
+        return 0
+    return _unpaid_throughout(truncate_to(amount, BASE_UNIT), due, until, rates).total
+
+
+@lru_cache(maxsize=65_536)
+def _unpaid_throughout(base: int, due: date, until: date, rates: RateTable) -> EntaikinResult:
+    """No partial payment, no exemption: depends only on the truncated base (20条の4の2②),
+    the dates and the rates — remembered, as a batch meets the same few thousand often."""
+    return _compute(base, due, until, {}, [], rates)
+
+
+def _compute(amount: int, due: date, until: date, paid: dict[date, int], spans: list[tuple[date, date]],
+             rates: RateTable) -> EntaikinResult:
     first, stop = due + _ONE_DAY, until + _ONE_DAY  # accrual days are first .. stop - 1
     tier_end = one_month_elapsed(due)
     spans = [(max(a, first), min(b, until)) for a, b in spans if a <= until and b >= first]

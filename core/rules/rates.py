@@ -120,7 +120,7 @@ class YearRates:
 class RateTable(Mapping[int, YearRates]):
     """An immutable mapping calendar year → :class:`YearRates`."""
 
-    __slots__ = ("_rows",)
+    __slots__ = ("_hash", "_rows")
 
     def __init__(self, rows: Iterable[YearRates] = ()) -> None:
         table: dict[int, YearRates] = {}
@@ -131,6 +131,17 @@ class RateTable(Mapping[int, YearRates]):
                 raise ValidationError(f"割合表に{row.year}年の行が重複しています", field="year")
             table[row.year] = row
         self._rows: Mapping[int, YearRates] = MappingProxyType(dict(sorted(table.items())))
+        self._hash = hash(tuple(self._rows.values()))
+
+    def __hash__(self) -> int:
+        """Immutable, so hashable (equal tables have equal rows, hence equal hashes): results
+        computed from a table can be remembered by it."""
+        return self._hash
+
+    def __eq__(self, other: object) -> bool:
+        if isinstance(other, RateTable):
+            return self._hash == other._hash and dict(self._rows) == dict(other._rows)
+        return super().__eq__(other)
 
     def __getitem__(self, year: int) -> YearRates:
         return self._rows[year]

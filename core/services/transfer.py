@@ -23,12 +23,12 @@ from datetime import date, timedelta
 from core.domain.assessment import TaxCode
 from core.domain.payment import Channel, Payment
 from core.domain.transfer import RESULT_LABELS, TransferAccount
-from core.errors import NotFound, ValidationError
+from core.errors import ConflictError, NotFound, ValidationError
 from core.ports import AuditEvent, UnitOfWork
 from core.security.permissions import Actor, Permission
 from core.services.export import check_export
 from core.services.ledger import load_policy, period_views
-from core.services.posting import post_payment
+from core.services.bulk_posting import post_many
 from core.services.registry import service
 from core.text.kana import to_bank_halfwidth_kana
 
@@ -141,11 +141,14 @@ def _consignor(uow: UnitOfWork) -> dict[str, str]:
 def _request(uow: UnitOfWork, run_id: int, debit_on: date) -> TransferRequest:
     """The run's lines; 新規コード 1 on an account's first request ever, else 0."""
     lines = []
-    for item in uow.transfers.items(run_id):  # type: ignore[attr-defined]
-        account = uow.transfers.account(item.account_id)  # type: ignore[attr-defined]
-        first = not uow.transfers.used_before(item.account_id, run_id)  # type: ignore[attr-defined]
+    items = uow.transfers.items(run_id)  # type: ignore[attr-defined]
+    accounts = uow.transfers.accounts_by_ids({i.account_id for i in items})  # type: ignore[attr-defined]
+    used = uow.transfers.used_before_any(set(accounts), run_id)  # type: ignore[attr-defined]
+    for item in items:
+        account = accounts[item.account_id]
         lines.append(RequestLine(item.customer_no, account.bank_code, account.branch_code, account.account_type,
-                                 account.account_no, account.holder_kana, item.amount, "1" if first else "0"))
+                                 account.account_no, account.holder_kana, item.amount,
+                                 "0" if item.account_id in used else "1"))
     return TransferRequest(debit_on, _consignor(uow), tuple(lines))
 
 
@@ -200,8 +203,9 @@ def apply_transfer_results(uow: UnitOfWork, actor: Actor, lines: Sequence[Result
         matched = []
         run_ids = set()
         seen: set[str] = set()
+        requested = uow.transfers.items_by_customers({line.customer_no for line in lines})  # type: ignore[attr-defined]
         for n, line in enumerate(lines, start=1):
-            item = uow.transfers.item_by_customer(line.customer_no)  # type: ignore[attr-defined]
+            item = requested.get(line.customer_no)
             if line.customer_no in seen:
                 problems.append(f"{n}件目: 同じ顧客番号が重複しています")
                 continue
@@ -225,24 +229,28 @@ def apply_transfer_results(uow: UnitOfWork, actor: Actor, lines: Sequence[Result
         policy = load_policy(uow)
         paid = paid_total = failed = failed_total = 0
         by_code: dict[str, int] = {}
-        debit_on: date | None = None
+        runs = {run_id: uow.transfers.run_by_id(run_id) for run_id in run_ids}  # type: ignore[attr-defined]
+        debit_on = runs[matched[-1][0].run_id].debit_on if matched else None
+        periods = {a.id: a for a in uow.ledger.lock_periods([item.assessment_id for item, _ in matched])}  # type: ignore[attr-defined]
+        money = [Payment(source_key=f"TRF-{item.customer_no}", channel=Channel.TRANSFER, amount=item.amount,
+                         received_on=runs[item.run_id].debit_on, accounted_on=runs[item.run_id].debit_on,
+                         notice_no=periods[item.assessment_id].notice_no, period=periods[item.assessment_id].period)
+                 for item, line in matched if line.code == "0"]
+        postings = iter(post_many(uow, money, policy, batch_id=f"TRF-{next(iter(run_ids))}" if run_ids else None))
+        results: list[tuple[int, str, int | None]] = []
         for item, line in matched:
-            assessment = uow.assessments.get(item.assessment_id)
-            assert assessment is not None
-            run = uow.transfers.run_by_id(item.run_id)  # type: ignore[attr-defined]
-            debit_on = run.debit_on
             payment_id = None
             if line.code == "0":
-                posting = post_payment(uow, Payment(
-                    source_key=f"TRF-{item.customer_no}", channel=Channel.TRANSFER, amount=item.amount,
-                    received_on=run.debit_on, accounted_on=run.debit_on, notice_no=assessment.notice_no,
-                    period=assessment.period), policy, batch_id=f"TRF-{run.id}")
+                posting = next(postings)
+                if posting is None:
+                    raise ConflictError("この振替結果の収納は既に記録されています")
                 payment_id = posting.payment_id
                 paid, paid_total = paid + 1, paid_total + item.amount
             else:
                 failed, failed_total = failed + 1, failed_total + item.amount
             by_code[line.code] = by_code.get(line.code, 0) + 1
-            uow.transfers.set_result(item.id, line.code, payment_id)  # type: ignore[attr-defined]
+            results.append((item.id, line.code, payment_id))
+        uow.transfers.set_results(results)  # type: ignore[attr-defined]
         for run_id in run_ids:
             uow.transfers.finish_run(run_id, sha256)  # type: ignore[attr-defined]
         summary = ResultSummary(debit_on, len(lines), paid, paid_total, failed, failed_total, by_code)

@@ -8,7 +8,7 @@ on that day (see :mod:`core.rules.balance`).
 
 from __future__ import annotations
 
-from collections.abc import Collection, Iterable, Sequence
+from collections.abc import Collection, Iterable, Iterator, Sequence
 from datetime import UTC, date, datetime
 from typing import Any
 
@@ -351,6 +351,14 @@ class SqlLedgerRepository:
             out += [row_to_assessment(r) for r in self._conn.execute(
                 query.where(one_of(self._conn, assessments.c.taxpayer_id, chunk)).order_by(assessments.c.id))]
         return out
+
+    def unpaid_period_chunks(self, due_before: date, size: int = _CHUNK) -> Iterator[list[Assessment]]:
+        """Active periods due before *due_before* with 本税 unpaid, streamed *size* at a time
+        (in 納期限 order, from the partial index)."""
+        query = (select(assessments).where(_UNPAID, assessments.c.due_date < due_before)
+                 .order_by(assessments.c.due_date, assessments.c.id))
+        for rows in self._conn.execute(query, execution_options={"yield_per": size}).partitions():
+            yield [row_to_assessment(r) for r in rows]
 
     def unpaid_taxpayer_ids(self) -> set[int]:
         """Taxpayers with a period whose 本税 is not fully paid."""

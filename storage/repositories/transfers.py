@@ -2,17 +2,18 @@
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+from collections.abc import Collection, Sequence
 from datetime import UTC, date, datetime
 from typing import Any
 
-from sqlalchemy import Connection, and_, insert, or_, select, update
+from sqlalchemy import Connection, and_, bindparam, insert, or_, select, update
 
 from core.domain.assessment import Assessment
 from core.domain.transfer import TransferAccount, TransferItem, TransferRun
 from core.errors import ConflictError
 from storage.crypto.context import Crypto
 from storage.repositories.assessments import row_to_assessment
+from storage.repositories.sqlin import chunks, one_of
 from storage.schema import assessments, transfer_accounts, transfer_items, transfer_runs
 
 __all__ = ["SqlTransferRepository"]
@@ -87,6 +88,43 @@ class SqlTransferRepository:
         return None if row is None else TransferRun(int(row.id), row.debit_on, int(row.records), int(row.total),
                                                     row.status, row.request_sha256, row.result_sha256)
 
+    def accounts_by_ids(self, account_ids: Collection[int]) -> dict[int, TransferAccount]:
+        out: dict[int, TransferAccount] = {}
+        for chunk in chunks(sorted(set(account_ids))):
+            out.update((int(r.id), self._account(r)) for r in self._conn.execute(
+                select(transfer_accounts).where(one_of(self._conn, transfer_accounts.c.id, chunk))))
+        return out
+
+    def used_before_any(self, account_ids: Collection[int], run_id: int) -> set[int]:
+        """Which of these accounts were in a run before *run_id*."""
+        used: set[int] = set()
+        for chunk in chunks(sorted(set(account_ids))):
+            used.update(int(a) for a in self._conn.execute(
+                select(transfer_items.c.account_id.distinct())
+                .where(one_of(self._conn, transfer_items.c.account_id, chunk), transfer_items.c.run_id < run_id))
+                .scalars())
+        return used
+
+    def items_by_customers(self, customers: Collection[str]) -> dict[str, TransferItem]:
+        out: dict[str, TransferItem] = {}
+        for chunk in chunks(sorted(set(customers))):
+            for r in self._conn.execute(select(transfer_items)
+                                        .where(one_of(self._conn, transfer_items.c.customer_no, chunk))):
+                out[r.customer_no] = _item(r)
+        return out
+
+    def set_results(self, results: Sequence[tuple[int, str, int | None]]) -> None:
+        """(item id, result code, payment id) for items without a result yet."""
+        if not results:
+            return
+        done = self._conn.execute(
+            update(transfer_items)
+            .where(transfer_items.c.id == bindparam("iid"), transfer_items.c.result_code.is_(None))
+            .values(result_code=bindparam("code"), payment_id=bindparam("pid")),
+            [{"iid": i, "code": c, "pid": p} for i, c, p in results])
+        if done.rowcount != len(results):
+            raise ConflictError("この振替結果は既に取り込まれています")
+
     def used_before(self, account_id: int, run_id: int) -> bool:
         return self._conn.execute(select(transfer_items.c.id).where(
             transfer_items.c.account_id == account_id, transfer_items.c.run_id < run_id).limit(1)).first() is not None
@@ -114,9 +152,7 @@ class SqlTransferRepository:
     def items(self, run_id: int) -> list[TransferItem]:
         rows = self._conn.execute(select(transfer_items).where(transfer_items.c.run_id == run_id)
                                   .order_by(transfer_items.c.id))
-        return [TransferItem(int(r.id), int(r.run_id), int(r.assessment_id), int(r.account_id), r.customer_no,
-                             int(r.amount), r.result_code,
-                             int(r.payment_id) if r.payment_id is not None else None) for r in rows]
+        return [_item(r) for r in rows]
 
     def account(self, account_id: int) -> TransferAccount:
         return self._account(self._conn.execute(
@@ -124,9 +160,7 @@ class SqlTransferRepository:
 
     def item_by_customer(self, customer: str) -> TransferItem | None:
         r = self._conn.execute(select(transfer_items).where(transfer_items.c.customer_no == customer)).one_or_none()
-        return None if r is None else TransferItem(
-            int(r.id), int(r.run_id), int(r.assessment_id), int(r.account_id), r.customer_no, int(r.amount),
-            r.result_code, int(r.payment_id) if r.payment_id is not None else None)
+        return None if r is None else _item(r)
 
     def set_result(self, item_id: int, code: str, payment_id: int | None) -> None:
         done = self._conn.execute(update(transfer_items)
@@ -138,6 +172,11 @@ class SqlTransferRepository:
     def finish_run(self, run_id: int, sha256: str) -> None:
         self._conn.execute(update(transfer_runs).where(transfer_runs.c.id == run_id).values(
             status="resulted", result_sha256=sha256, resulted_at=datetime.now(UTC)))
+
+
+def _item(r: Any) -> TransferItem:
+    return TransferItem(int(r.id), int(r.run_id), int(r.assessment_id), int(r.account_id), r.customer_no,
+                        int(r.amount), r.result_code, int(r.payment_id) if r.payment_id is not None else None)
 
 
 def customer_no(run_id: int, assessment_id: int) -> str:

@@ -640,3 +640,52 @@ class TestProperties:
         with_extra = compute_entaikin(amount=amount, due=due, until=until, payments=payments,
                                       exemptions=[*exemptions, extra])
         assert with_extra.total <= _run(case).total
+
+
+class TestSegmentYenInIntegers:
+    """segment_yen is ``base × rate% × days / 365`` truncated — checked against Decimal at 60 digits."""
+
+    @staticmethod
+    def _decimal(base: int, rate: Decimal, days: int) -> int:
+        from decimal import ROUND_DOWN, localcontext
+
+        with localcontext() as ctx:
+            ctx.prec = 60
+            return int((Decimal(base) * rate * days / 36500).to_integral_value(rounding=ROUND_DOWN))
+
+    @settings(max_examples=400, deadline=None)
+    @given(st.integers(0, 10**12), st.decimals(min_value=Decimal("0"), max_value=Decimal("14.6"), places=3),
+           st.integers(0, 400))
+    def test_it_equals_the_decimal_truncation(self, base: int, rate: Decimal, days: int) -> None:
+        from core.rules.entaikin import segment_yen
+
+        assert segment_yen(base, rate, days) == self._decimal(base, rate, days)
+
+    def test_a_worked_case(self) -> None:
+        from core.rules.entaikin import segment_yen
+
+        # 1,234,000 × 8.7% × 31 / 365 = 9,118.15… → 9,118
+        assert segment_yen(1_234_000, Decimal("8.7"), 31) == 9_118
+
+
+class TestRememberedPlainCase:
+    """Without partial payments or exemptions the result depends on the truncated base alone
+    (20条の4の2②), so it is remembered; it must equal the general computation."""
+
+    @settings(max_examples=200, deadline=None)
+    @given(st.integers(2_000, 50_000_000), st.dates(date(2022, 1, 1), date(2025, 12, 1)), st.integers(0, 700))
+    def test_the_remembered_result_is_the_computed_one(self, amount: int, due: date, days: int) -> None:
+        from core.rules.entaikin import _compute
+
+        until = min(due + timedelta(days=days), date(2026, 12, 31))
+        assert compute_entaikin(amount=amount, due=due, until=until) == _compute(amount, due, until, {}, [],
+                                                                                  DEFAULT_RATE_TABLE)
+
+    def test_equal_rate_tables_are_one_key_and_a_changed_rate_another(self) -> None:
+        same = RateTable(list(DEFAULT_RATE_TABLE.values()))
+        changed = DEFAULT_RATE_TABLE.with_year(YearRates(2025, Decimal("2.5"), Decimal("8.7"), Decimal("0.9")))
+        assert same == DEFAULT_RATE_TABLE and hash(same) == hash(DEFAULT_RATE_TABLE)
+        assert changed != DEFAULT_RATE_TABLE
+        first = compute_entaikin(amount=M, due=d("2025-01-31"), until=d("2025-02-20"))
+        again = compute_entaikin(amount=M, due=d("2025-01-31"), until=d("2025-02-20"), rates=changed)
+        assert again.raw_total > first.raw_total  # 2.5% is not served the 2.4% result

@@ -3,7 +3,8 @@
 from __future__ import annotations
 
 from collections.abc import Iterator
-from datetime import date
+from dataclasses import replace
+from datetime import date, timedelta
 
 import pytest
 from sqlalchemy import ColumnElement, Connection, Table, func, select
@@ -28,7 +29,7 @@ from storage.schema import (
 )
 from logs.writer import AuditWriter
 from storage.store import Store, open_store
-from tests.collection.helpers import conserved, money
+from tests.collection.helpers import conserved, money, paid_column_agrees
 from tests.conftest import fast_tools
 
 AS_OF = date(2026, 11, 22)
@@ -73,6 +74,40 @@ class TestDemoBuild:
                 ).scalar_one()
             assert excess == 0
             assert summary.taxpayers == 400 and summary.assessments > 400 * 5
+        finally:
+            store.close()
+
+    def test_the_short_way_to_unpaid_figures_agrees_with_the_full_views(self, config: Config) -> None:
+        """unpaid_figures (the 延滞金 batch) against views_from, over every unpaid period of a
+        demo with 猶予, 執行停止, 差押, 分納誓約 and partial payments, on several dates."""
+        from core.services.ledger import load_policy, load_view_context, unpaid_figures, views_from
+
+        store, _ = build.build_demo(config, taxpayers_count=150, seed=5, as_of=AS_OF,
+                                    audit_factory=AuditWriter, tools=fast_tools())
+        try:
+            assert paid_column_agrees(store)
+            shortcut = 0
+            with store.uow(readonly=True) as uow:
+                policy = load_policy(uow)
+                rates = policy.rates
+                for year in range(2027, 2033):  # later years at 2026's rates, to reach 時効 (5 years)
+                    rates = rates.with_year(replace(rates.for_year(2026), year=year))
+                policy = replace(policy, rates=rates)
+                periods = [a for chunk in uow.ledger.unpaid_period_chunks(date(2099, 1, 1), 500) for a in chunk]
+                ctx = load_view_context(uow, [a.id for a in periods])
+                extinct = 0
+                dunned = sorted({a.statutory_due_date for a in periods if a.id in ctx.dunnings})[:4]
+                # …and days just past 5 years from a 法定納期限, where only the 督促's renewal keeps a period alive
+                dates = [date(2024, 1, 15), AS_OF, date(2026, 12, 31),
+                         *(d.replace(year=d.year + 5, day=min(d.day, 28)) + timedelta(days=8) for d in dunned)]
+                for on in dates:
+                    views = views_from(ctx, periods, on, policy)
+                    figures = list(unpaid_figures(ctx, periods, on, policy))
+                    assert [(f[1], f[2], f[3]) for f in figures] == [
+                        (v.balance.honzei_due, v.balance.entaikin_due, v.extinct) for v in views]
+                    shortcut += sum(1 for f in figures if f[2] > 0 and not ctx.entries.get(f[0].id))
+                    extinct += sum(1 for f in figures if f[3])
+            assert len(periods) > 100 and shortcut > 10 and extinct > 10  # both ways taken, 時効 reached
         finally:
             store.close()
 
