@@ -107,6 +107,14 @@ def test_report_and_saved_filters(data: Path, capsys: pytest.CaptureFixture[str]
     assert _run(data, "report", "delinquency", "--date", "2026-11-22") == 0
     out = capsys.readouterr().out
     assert "滞納統計（2026-11-22現在・2026年度）" in out and "滞納者" in out and "未着手" in out
+    assert "延滞金" in out
+    operator("supervisor")
+    assert _run(data, "report", "unpaid", "--date", "2026-11-22") == 0
+    unpaid = capsys.readouterr().out
+    # the same 本税 and 延滞金 as the 滞納 report, which computes them the same way
+    assert "滞納額と延滞金（2026-11-22現在）" in unpaid
+    total = next(line for line in out.splitlines() if "滞納本税" in line).split("滞納本税")[1].split("円")[0]
+    assert f"滞納本税 {total.strip()}円" in unpaid
     operator("officer")
     assert _run(data, "case", "filter", "save", "高額", "--min-amount", "100000", "--shared") == 0
     operator("supervisor")

@@ -5,6 +5,7 @@
 from __future__ import annotations
 
 import argparse
+from collections.abc import Sequence
 import sys
 from pathlib import Path
 
@@ -12,7 +13,7 @@ from core.domain.callcenter import CallTarget
 from core.errors import NozeiError, ValidationError
 from core.security.permissions import Actor
 from core.services.auth import AuthTools
-from core.services.delinquency_stats import delinquency_statistics
+from core.services.delinquency_stats import UnpaidRow, delinquency_statistics, unpaid_statistics
 from core.services.reminders import (
     Criteria,
     callcenter_targets,
@@ -125,15 +126,29 @@ def _import(store: Store, actor: Actor, tools: AuthTools, args: argparse.Namespa
     print(f"  SHA-256 {s.sha256}")
 
 
+def _unpaid_rows(rows: Sequence[UnpaidRow]) -> None:
+    print("  " + pad(_("年度"), 8) + pad(_("税目"), 24) + pad(_("人数"), 10, right=True)
+          + pad(_("期別数"), 10, right=True) + pad(_("本税"), 16, right=True) + pad(_("延滞金"), 14, right=True))
+    for r in rows:
+        print("  " + pad(str(r.fiscal_year), 8) + pad(r.tax_name, 24) + pad(f"{r.taxpayers:,}", 10, right=True)
+              + pad(f"{r.periods:,}", 10, right=True) + pad(f"{r.honzei_due:,}", 16, right=True)
+              + pad(f"{r.entaikin_due:,}", 14, right=True))
+
+
+def _unpaid(store: Store, actor: Actor, tools: AuthTools, args: argparse.Namespace) -> None:
+    st = unpaid_statistics(store.uow(actor.user_id), actor, as_of=args.date or tools.clock.today())
+    print(_("滞納額と延滞金（{d}現在）").format(d=st.as_of.isoformat()))
+    print(_("  滞納者 {n:,}人  滞納本税 {t:,}円  延滞金 {e:,}円（未納の期別 {p:,}件を計算）").format(
+        n=st.delinquent_taxpayers, t=st.honzei_due, e=st.entaikin_due, p=st.periods_examined))
+    _unpaid_rows(st.rows)
+
+
 def _report(store: Store, actor: Actor, tools: AuthTools, args: argparse.Namespace) -> None:
     st = delinquency_statistics(store.uow(actor.user_id), actor, as_of=args.date or tools.clock.today())
     print(_("滞納統計（{d}現在・{y}年度）").format(d=st.as_of.isoformat(), y=st.fiscal_year))
-    print(_("  滞納者 {n:,}人  滞納本税 {t:,}円").format(n=st.delinquent_taxpayers, t=st.honzei_due))
-    print("  " + pad(_("年度"), 8) + pad(_("税目"), 24) + pad(_("人数"), 10, right=True)
-          + pad(_("期別数"), 10, right=True) + pad(_("本税"), 16, right=True))
-    for r in st.unpaid:
-        print("  " + pad(str(r.fiscal_year), 8) + pad(r.tax_name, 24) + pad(f"{r.taxpayers:,}", 10, right=True)
-              + pad(f"{r.periods:,}", 10, right=True) + pad(f"{r.honzei_due:,}", 16, right=True))
+    print(_("  滞納者 {n:,}人  滞納本税 {t:,}円  延滞金 {e:,}円").format(
+        n=st.delinquent_taxpayers, t=st.honzei_due, e=sum(r.entaikin_due for r in st.unpaid)))
+    _unpaid_rows(st.unpaid)
     print(_("{y}年度 滞納繰越分の収納").format(y=st.fiscal_year))
     for r in [*st.carried, st.carried_total]:
         print("  " + pad(_("合計") if r.tax_name == "合計" else r.tax_name, 24)
@@ -195,6 +210,9 @@ def register(sub: argparse._SubParsersAction[argparse.ArgumentParser]) -> None:
     rep = r.add_parser("delinquency", help=_("滞納額・滞納繰越分の収納・案件・不納欠損"))
     rep.add_argument("--date", type=date_arg, help=_("基準日（既定: 今日）"))
     rep.set_defaults(handler=as_operator(_report))
+    unp = r.add_parser("unpaid", help=_("滞納本税と延滞金（年度・税目別、基準日現在）"))
+    unp.add_argument("--date", type=date_arg, help=_("基準日（既定: 今日）"))
+    unp.set_defaults(handler=as_operator(_unpaid))
 
     case = subcommands(sub, "case", help=_("滞納案件"), dest="case_command")
     flt = case.add_parser("filter", help=_("案件の検索条件（保存・一覧・削除）"))

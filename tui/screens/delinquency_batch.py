@@ -174,6 +174,7 @@ class DelinquencyBatchScreen(BusinessScreen):
         for row in s.unpaid:
             by_year[row.fiscal_year] = by_year.get(row.fiscal_year, 0) + row.honzei_due
         lines = [_("{d} 現在　滞納者 {n}人").format(d=wareki(s.as_of), n=s.delinquent_taxpayers),
+                 _("延滞金（基準日現在）: {e}円").format(e=yen(sum(r.entaikin_due for r in s.unpaid))),
                  _("本税の未納額（年度別）")]
         lines += bar_chart([(_("{y}年度").format(y=y), v) for y, v in sorted(by_year.items())])
         lines += ["", _("案件（状態別）")]
