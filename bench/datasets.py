@@ -17,6 +17,7 @@ from __future__ import annotations
 
 import json
 import os
+import resource
 import shutil
 import subprocess
 import sys
@@ -152,6 +153,7 @@ class Dataset:
         _nozei(["demo", "--data-dir", str(self.directory), "--taxpayers", str(self.taxpayers),
                 "--seed", str(SEED), "--as-of", AS_OF.isoformat()], plain=self.plain, log=log)
         seconds = time.perf_counter() - started
+        peak = resource.getrusage(resource.RUSAGE_CHILDREN).ru_maxrss / 1024
         settle_started = time.perf_counter()
         self._settle()
         settle = time.perf_counter() - settle_started
@@ -159,7 +161,7 @@ class Dataset:
                 else (self.directory / "nozei.db").stat().st_size)
         info = {"format": FORMAT, "taxpayers": self.taxpayers, "seed": SEED, "as_of": AS_OF.isoformat(),
                 "backend": self.backend, "plain": self.plain, "build_seconds": round(seconds, 1),
-                "settle_seconds": round(settle, 1), "size_bytes": size,
+                "settle_seconds": round(settle, 1), "size_bytes": size, "build_peak_rss_mb": round(peak),
                 "built_at": datetime.now(UTC).isoformat(timespec="seconds"), "counts": _counts(self.url)}
         self.manifest.write_text(json.dumps(info, indent=2), encoding="utf-8")
         return info

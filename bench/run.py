@@ -211,6 +211,7 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--only", default="", help="comma-separated steps: " + ",".join(ORDER))
     parser.add_argument("--no-plain", action="store_true", help="skip the encryption-off comparison")
     parser.add_argument("--keep", action="store_true", help="keep the work copies (for profiling)")
+    parser.add_argument("--build-only", action="store_true", help="build (or check) the datasets and stop")
     args = parser.parse_args(argv)
     steps = tuple(s for s in ORDER if not args.only or s in args.only.split(","))
     backends = [b.strip() for b in args.backends.split(",") if b.strip()]
@@ -231,6 +232,10 @@ def main(argv: list[str] | None = None) -> int:
     plain_steps = tuple(s for s in PLAIN_ORDER if s in steps)
     if not args.no_plain and "sqlite" in backends and plain_steps:
         plan.append((Dataset("sqlite", taxpayers, plain=True), plain_steps))
+    if args.build_only:
+        for dataset, _todo in plan:
+            runner.say(f"{dataset.name}: {dataset.ensure(log=log)['build_seconds']} s")
+        return 0
     for dataset, todo in plan:
         info, figures = runner.backend(dataset, todo, args.keep)
         key = dataset.name.rsplit("-", 1)[0] if not dataset.plain else "sqlite-plain"
