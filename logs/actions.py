@@ -117,6 +117,7 @@ __all__ = [
     "CALLCENTER_EXPORT",
     "CALLCENTER_IMPORT",
     "REPORT_DELINQUENCY",
+    "REPORT_UNPAID",
     "CERTIFICATE_ISSUE",
     "CERTIFICATE_LIST",
     "ACTIONS",
@@ -248,6 +249,7 @@ CASE_REMINDERS = "case.reminders"
 CALLCENTER_EXPORT = "callcenter.export"
 CALLCENTER_IMPORT = "callcenter.import"
 REPORT_DELINQUENCY = "report.delinquency"
+REPORT_UNPAID = "report.unpaid"
 
 # 帳票・証明 (printing itself is recorded as EXPORT_FILE with the document kind)
 CERTIFICATE_ISSUE = "certificate.issue"  # details: certificate no, kind, years, applicant kind, id document, sha256
@@ -365,6 +367,7 @@ ACTIONS: dict[str, str] = {
     CALLCENTER_EXPORT: "催告センター向け対象の作成",
     CALLCENTER_IMPORT: "催告センター折衝記録の取込",
     REPORT_DELINQUENCY: "滞納統計の表示",
+    REPORT_UNPAID: "滞納額・延滞金の集計",
     CERTIFICATE_ISSUE: "納税証明書の発行",
     CERTIFICATE_LIST: "証明書発行履歴の表示",
 }

@@ -10,7 +10,7 @@ from __future__ import annotations
 import json
 from datetime import UTC, datetime
 
-from sqlalchemy import Connection, insert, select, update
+from sqlalchemy import Connection, bindparam, insert, select, update
 
 from core.ports import AuditEvent
 from core.security.permissions import Actor
@@ -18,6 +18,11 @@ from logs.chain import event_hash
 from storage.schema import audit_events, audit_head
 
 __all__ = ["AuditWriter"]
+
+# Built once: every service ends with these three statements.
+_HEAD = select(audit_head.c.seq, audit_head.c.hash).where(audit_head.c.id == 1).with_for_update()
+_APPEND = insert(audit_events)
+_MOVE = update(audit_head).where(audit_head.c.id == 1).values(seq=bindparam("new_seq"), hash=bindparam("new_hash"))
 
 
 class AuditWriter:
@@ -37,9 +42,7 @@ class AuditWriter:
         return rows
 
     def record(self, actor: Actor, event: AuditEvent) -> int:
-        head = self._conn.execute(
-            select(audit_head.c.seq, audit_head.c.hash).where(audit_head.c.id == 1).with_for_update()
-        ).one()
+        head = self._conn.execute(_HEAD).one()
         # Normalise details through JSON so what is hashed is what is stored.
         details = json.dumps(event.details, sort_keys=True, separators=(",", ":"), ensure_ascii=False)
         row = {
@@ -56,9 +59,8 @@ class AuditWriter:
             "details": details,
         }
         digest = event_hash(head.hash, row)
-        self._conn.execute(insert(audit_events).values(**row, prev_hash=head.hash, hash=digest))
-        self._pending.append({**row, "prev_hash": head.hash, "hash": digest})
-        self._conn.execute(
-            update(audit_head).where(audit_head.c.id == 1).values(seq=row["seq"], hash=digest)
-        )
+        stored = {**row, "prev_hash": head.hash, "hash": digest}
+        self._conn.execute(_APPEND, stored)
+        self._pending.append(stored)
+        self._conn.execute(_MOVE, {"new_seq": row["seq"], "new_hash": digest})
         return int(row["seq"])

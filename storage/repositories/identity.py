@@ -5,13 +5,24 @@ from __future__ import annotations
 from datetime import datetime
 from typing import Any
 
-from sqlalchemy import Connection, delete, insert, select, update
+from sqlalchemy import Connection, bindparam, delete, insert, select, update
 
 from core.domain.identity import SessionRecord, Terminal, User
 from storage.crypto.context import Crypto
 from storage.schema import password_history, role_permissions, roles, sessions, terminals, user_roles, users
 
 __all__ = ["SqlIdentityRepository"]
+
+# Built once: every action's session check runs these.
+_ROLES = select(user_roles.c.role_code).where(user_roles.c.user_id == bindparam("uid")).order_by(user_roles.c.role_code)
+_USER = select(users).where(users.c.id == bindparam("uid"))
+_USER_LOCKED = _USER.with_for_update()
+_PERMISSIONS = (select(role_permissions.c.permission)
+                .join(user_roles, user_roles.c.role_code == role_permissions.c.role_code)
+                .where(user_roles.c.user_id == bindparam("uid")))
+_TERMINAL = select(terminals).where(terminals.c.id == bindparam("tid"))
+_SESSION = select(sessions).where(sessions.c.id == bindparam("sid"))
+_SESSION_LOCKED = _SESSION.with_for_update()
 
 _PLAIN = {"display_name", "password_hash", "password_changed_at", "must_change_password",
           "failed_count", "locked_until", "disabled", "otp_last_step", "updated_at"}
@@ -24,9 +35,7 @@ class SqlIdentityRepository:
 
     # -- users ----------------------------------------------------------
     def _to_user(self, row: Any) -> User:
-        role_codes = tuple(self._conn.execute(
-            select(user_roles.c.role_code).where(user_roles.c.user_id == row.id).order_by(user_roles.c.role_code)
-        ).scalars())
+        role_codes = tuple(self._conn.execute(_ROLES, {"uid": row.id}).scalars())
         secret = self._crypto.cipher.decrypt_opt(row.otp_secret_ct, table="users", column="otp_secret_ct",
                                                  record_id=row.id)
         return User(id=int(row.id), login_id=row.login_id, display_name=row.display_name,
@@ -46,7 +55,8 @@ class SqlIdentityRepository:
         return self._one(users.c.login_id == login_id, lock)
 
     def user(self, user_id: int, *, lock: bool = False) -> User | None:
-        return self._one(users.c.id == user_id, lock)
+        row = self._conn.execute(_USER_LOCKED if lock else _USER, {"uid": user_id}).one_or_none()
+        return self._to_user(row) if row is not None else None
 
     def users(self) -> list[User]:
         return [self._to_user(r) for r in self._conn.execute(select(users).order_by(users.c.login_id))]
@@ -76,11 +86,7 @@ class SqlIdentityRepository:
 
     # -- roles ----------------------------------------------------------
     def permissions(self, user_id: int) -> frozenset[str]:
-        return frozenset(self._conn.execute(
-            select(role_permissions.c.permission)
-            .join(user_roles, user_roles.c.role_code == role_permissions.c.role_code)
-            .where(user_roles.c.user_id == user_id)
-        ).scalars())
+        return frozenset(self._conn.execute(_PERMISSIONS, {"uid": user_id}).scalars())
 
     def grant(self, user_id: int, role: str, *, by: str, now: datetime) -> bool:
         exists = self._conn.execute(select(user_roles.c.user_id).where(
@@ -131,7 +137,7 @@ class SqlIdentityRepository:
                         is_counter=bool(row.is_counter), disabled=bool(row.disabled))
 
     def terminal(self, terminal_id: str) -> Terminal | None:
-        row = self._conn.execute(select(terminals).where(terminals.c.id == terminal_id)).one_or_none()
+        row = self._conn.execute(_TERMINAL, {"tid": terminal_id}).one_or_none()
         return self._to_terminal(row) if row is not None else None
 
     def terminals(self) -> list[Terminal]:
@@ -160,10 +166,7 @@ class SqlIdentityRepository:
             last_seen_at=record.last_seen_at, locked=record.locked))
 
     def session(self, session_id: str, *, lock: bool = False) -> SessionRecord | None:
-        query = select(sessions).where(sessions.c.id == session_id)
-        if lock:
-            query = query.with_for_update()
-        row = self._conn.execute(query).one_or_none()
+        row = self._conn.execute(_SESSION_LOCKED if lock else _SESSION, {"sid": session_id}).one_or_none()
         return self._to_session(row) if row is not None else None
 
     def end_sessions(self, user_id: int, reason: str, now: datetime) -> int:

@@ -6,11 +6,13 @@ import json
 from datetime import UTC, datetime
 from typing import Any
 
-from sqlalchemy import Connection, insert, select, update
+from sqlalchemy import Connection, bindparam, insert, select, update
 
 from storage.schema import settings
 
 __all__ = ["SqlSettingsRepository"]
+
+_GET = select(settings.c.value).where(settings.c.key == bindparam("key"))
 
 
 class SqlSettingsRepository:
@@ -18,9 +20,7 @@ class SqlSettingsRepository:
         self._conn = conn
 
     def get(self, key: str, default: Any = None) -> Any:
-        value = self._conn.execute(
-            select(settings.c.value).where(settings.c.key == key)
-        ).scalar_one_or_none()
+        value = self._conn.execute(_GET, {"key": key}).scalar_one_or_none()
         return default if value is None else json.loads(value)
 
     def set(self, key: str, value: Any, *, by: str) -> None:
