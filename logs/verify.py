@@ -23,20 +23,20 @@ is then read to classify it:
 
 from __future__ import annotations
 
-import hashlib
 from dataclasses import dataclass
-from datetime import UTC, datetime
-from json.encoder import encode_basestring  # type: ignore[attr-defined]
 from pathlib import Path
 from typing import Any
 
 from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PublicKey
-from sqlalchemy import Connection, Row, Text, select, type_coerce
+from sqlalchemy import Connection, Row, select
 
 from core.services.audit import VerifyOutcome
 from logs.archive import check_archives
-from logs.chain import GENESIS_HASH, event_hash
+from logs.chain import GENESIS_HASH
 from logs.checkpoints import checkpoint_signature_ok, load_checkpoints
+from logs.chain_rows import COLUMNS as _COLUMNS, HASH as _HASH, PREV as _PREV, SEQ as _SEQ
+from logs.chain_rows import ref_hash as _ref_hash, valid as _valid
+from logs.verify_segments import verify_segments
 from storage.schema import audit_events, audit_head
 
 __all__ = ["PROBLEMS", "VerifyReport", "verify_chain"]
@@ -48,15 +48,6 @@ _BATCH = 20_000
 _WINDOW = 64
 _NO_SEQ = 1 << 62  # problems without a seq sort last
 
-#: Sorted like the canonical JSON; occurred_at raw (SQLite: text, PostgreSQL: datetime).
-_NAMES = ("action", "client_address", "details", "occurred_at", "outcome", "seq", "session_id",
-          "target_ref", "target_type", "terminal_id", "user_id", "prev_hash", "hash")
-_COLUMNS = [type_coerce(audit_events.c.occurred_at, Text) if n == "occurred_at"
-            else audit_events.c[n] for n in _NAMES]
-_TEMPLATE = ('{"action":%s,"client_address":%s,"details":%s,"occurred_at":"%s","outcome":%s,'
-             '"seq":%d,"session_id":%s,"target_ref":%s,"target_type":%s,"terminal_id":%s,'
-             '"user_id":%s}')
-_SEQ, _PREV, _HASH = 5, 11, 12
 
 
 #: The report is the core's outcome type.
@@ -73,42 +64,6 @@ class _Finding:
 
 def _finding(seq: int | None, problem: str, detail: str) -> _Finding:
     return _Finding(_NO_SEQ if seq is None else seq, _RANK[problem], problem, detail)
-
-
-def _q(value: str | None) -> str:
-    return "null" if value is None else encode_basestring(value)
-
-
-def _fast_hash(r: Any) -> str:
-    """``event_hash`` of a raw row, specialised; any doubt falls back to :func:`_ref_hash`."""
-    ts = r[3]
-    iso = (ts[:10] + "T" + ts[11:] + "+00:00" if ts.__class__ is str
-           else ts.astimezone(UTC).isoformat(timespec="microseconds"))
-    text = _TEMPLATE % (_q(r[0]), _q(r[1]), _q(r[2]), iso, _q(r[4]), r[5], _q(r[6]), _q(r[7]),
-                        _q(r[8]), _q(r[9]), _q(r[10]))
-    return hashlib.sha256((r[_PREV] + text).encode("utf-8")).hexdigest()
-
-
-def _ref_hash(r: Any, *, seq: int | None = None, prev: str | None = None) -> str | None:
-    """The reference hash (logs.chain) of raw row ``r``, optionally at another seq / link."""
-    event: dict[str, Any] = dict(zip(_NAMES, r, strict=True))
-    ts = event["occurred_at"]
-    try:
-        when = datetime.fromisoformat(ts) if isinstance(ts, str) else ts
-        event["occurred_at"] = when.replace(tzinfo=UTC) if when.tzinfo is None else when.astimezone(UTC)
-        event["seq"] = event["seq"] if seq is None else seq
-        return event_hash(r[_PREV] if prev is None else prev, event)
-    except (TypeError, ValueError, AttributeError):  # unreadable values: no valid hash
-        return None
-
-
-def _valid(r: Any) -> bool:
-    try:
-        if _fast_hash(r) == r[_HASH]:
-            return True
-    except (TypeError, ValueError, AttributeError):
-        pass
-    return _ref_hash(r) == r[_HASH]
 
 
 def _prepare(conn: Connection) -> bool:
@@ -140,9 +95,10 @@ def verify_chain(conn: Connection, *, public_key: Ed25519PublicKey, checkpoint_f
     origins of the checkpoints are tried) and restricts which table checkpoints
     must also be in ``checkpoint_file``.
     """
+    fresh = not conn.in_transaction()
     flagged = _prepare(conn)
     try:
-        return _Verifier(conn, public_key, checkpoint_file, origin).run(from_seq)
+        return _Verifier(conn, public_key, checkpoint_file, origin, parallel=fresh).run(from_seq)
     finally:
         if flagged:
             conn.info["nozei_readonly"] = False
@@ -150,8 +106,9 @@ def verify_chain(conn: Connection, *, public_key: Ed25519PublicKey, checkpoint_f
 
 class _Verifier:
     def __init__(self, conn: Connection, public_key: Ed25519PublicKey,
-                 checkpoint_file: Path | None, origin: str | None) -> None:
+                 checkpoint_file: Path | None, origin: str | None, *, parallel: bool = False) -> None:
         self.conn, self.key, self.file, self.origin = conn, public_key, checkpoint_file, origin
+        self.parallel = parallel
         self.findings: list[_Finding] = []
         self.cp_hashes: dict[int, set[str]] = {}
         self.checkpoints_checked = 0
@@ -169,7 +126,7 @@ class _Verifier:
                 return self._report(0, head_seq)
             start, anchor = from_seq, str(row.hash)
         self._checkpoints(start, anchor)
-        checked, last, last_hash, broken = self._stream(start, anchor, head_seq)
+        checked, last, last_hash, broken = self._walk(start, anchor, head_seq)
         if broken is None:
             self._tail(last, last_hash, head_seq, head_hash)
         return self._report(checked, head_seq)
@@ -219,6 +176,22 @@ class _Verifier:
                   f"seq {seq}: 署名済みチェックポイントのハッシュと一致しません（連鎖が書き換えられています）")
 
     # -- the chain -------------------------------------------------------------------
+    def _walk(self, start: int, anchor: str, head_seq: int) -> tuple[int, int, str, int | None]:
+        """:meth:`_stream`, with rows up to the head proved in parallel segments when the chain
+        is long and nothing is known to be wrong; any doubt walks the whole range here."""
+        proved = (verify_segments(self.conn, start, head_seq, anchor)
+                  if self.parallel and not self.findings and head_seq >= start else None)
+        if proved is None:
+            return self._stream(start, anchor, head_seq)
+        checked, head_hash = proved
+        seqs = [seq for seq in self.cp_hashes if start <= seq <= head_seq]
+        for seq, digest in self.conn.execute(select(audit_events.c.seq, audit_events.c.hash)
+                                             .where(audit_events.c.seq.in_(seqs))) if seqs else ():
+            if self.cp_hashes[seq] != {digest}:
+                self._cp_mismatch(seq)
+        more, last, last_hash, broken = self._stream(head_seq + 1, head_hash, head_seq)  # rows past the head?
+        return checked + more, last, last_hash, broken
+
     def _stream(self, start: int, anchor: str,
                 head_seq: int) -> tuple[int, int, str, int | None]:
         """Walk the chain; returns (checked, last good seq, its hash, seq of the break)."""

@@ -5,11 +5,13 @@ from __future__ import annotations
 import json
 from pathlib import Path
 
+import pytest
 from sqlalchemy import select, update
 
 from core.ports import AuditEvent
 from logs.chain import event_hash
-from logs.verify import PROBLEMS, _fast_hash, _NAMES, _COLUMNS, verify_chain
+from logs.chain_rows import COLUMNS as _COLUMNS, _NAMES, fast_hash as _fast_hash
+from logs.verify import PROBLEMS, verify_chain
 from logs.writer import AuditWriter
 from storage.crypto.signing import audit_signing_key
 from storage.schema import audit_checkpoints, audit_events, audit_head
@@ -308,3 +310,64 @@ class TestTamperedCheckpoints:
             report = verify_chain(conn, public_key=audit_signing_key(b"k" * 32).public_key(),
                                   checkpoint_file=cp.file)
         assert (report.problem, report.first_bad_seq) == ("bad_signature", 3)
+
+
+class TestParallelSegments:
+    """Long chains are proved in segments, one process each; any problem hands back to the
+    single walk, so it is named exactly as above (here forced on ten-event chains)."""
+
+    @pytest.fixture(autouse=True)
+    def _segments_for_short_chains(self, monkeypatch: pytest.MonkeyPatch) -> None:
+        import logs.verify_segments as segments
+
+        monkeypatch.setattr(segments, "MIN_EVENTS", 2)
+        monkeypatch.setattr(segments.os, "cpu_count", lambda: 3)
+
+    def test_the_segments_cover_the_range_once_in_order(self) -> None:
+        from logs.verify_segments import segments
+
+        for first, last, parts in ((1, 10, 3), (5, 5, 2), (1, 1_000_001, 2), (7, 9, 8)):
+            plan = segments(first, last, parts)
+            assert plan[0][0] == first and plan[-1][1] == last
+            assert all(a[1] + 1 == b[0] for a, b in zip(plan, plan[1:]))
+            assert all(lo <= hi for lo, hi in plan)
+
+    def test_an_untouched_chain_is_proved_by_the_segments(self, store: Store,
+                                                            monkeypatch: pytest.MonkeyPatch) -> None:
+        import logs.verify as verify_module
+
+        proved: list[object] = []
+        real = verify_module.verify_segments
+        monkeypatch.setattr(verify_module, "verify_segments", lambda *a: proved.append(real(*a)) or proved[-1])
+        append(store, 10)
+        report = verify(store)
+        assert (report.ok, report.checked, report.head_seq) == (True, 10, 10)
+        assert proved and proved[0] is not None  # the segments did prove it (a file / server database)
+
+    def test_a_change_inside_a_segment_is_named_as_by_the_single_walk(self, store: Store) -> None:
+        append(store, 10)
+        set_fields(store, 5, details='{"n":4,"tab":"滞納"}')
+        report = verify(store)
+        assert (report.ok, report.problem, report.first_bad_seq, report.checked) == (False, "modified", 5, 4)
+
+    def test_a_row_deleted_at_a_segment_boundary_is_missing(self, store: Store) -> None:
+        append(store, 9)
+        delete_rows(store, 4)  # three segments of 3: the first row of the second
+        report = verify(store)
+        assert (report.problem, report.first_bad_seq) == ("missing", 4)
+
+    def test_a_rewritten_stored_hash_at_the_end_of_a_segment_is_caught(self, store: Store) -> None:
+        append(store, 9)
+        set_fields(store, 3, hash="f" * 64)  # the next segment starts from this stored hash
+        report = verify(store)
+        assert not report.ok and report.first_bad_seq == 3
+
+    def test_a_checkpoint_in_a_proved_range_is_still_compared(self, store: Store, tmp_path: Path) -> None:
+        cp = checkpointer(store, tmp_path)
+        append(store, 4)
+        checkpoint(store, cp, "interval")
+        append(store, 5)
+        set_fields(store, 2, outcome="error")
+        rehash_from(store, 2)  # a consistent rewrite: only the signed checkpoint can tell
+        report = verify(store, cp.file)
+        assert not report.ok and report.problem == "checkpoint_mismatch" and report.first_bad_seq == 4
