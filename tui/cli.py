@@ -34,10 +34,27 @@ def _config(args: argparse.Namespace) -> Config:
     return load_config(config_path=args.config, data_dir=data_dir)
 
 
+def _plain_start(argv: Sequence[str] | None) -> argparse.Namespace | None:
+    """``nozei [--data-dir D] [--config F] [run]``: the terminal application — started without
+    loading every administrative command (a clerk waits for this one)."""
+    quick = argparse.ArgumentParser(add_help=False)
+    quick.add_argument("--data-dir", type=Path)
+    quick.add_argument("--config", type=Path)
+    try:
+        args, rest = quick.parse_known_args(list(sys.argv[1:] if argv is None else argv))
+    except SystemExit:
+        return None
+    if rest not in ([], ["run"]):
+        return None
+    args.command = None
+    return args
+
+
 def main(argv: Sequence[str] | None = None) -> int:
     set_language(os.environ.get("NOZEI_LANG", "ja"))
-    parser = build_parser()
-    args = parser.parse_args(argv)
+    args = _plain_start(argv)
+    if args is None:
+        args = build_parser().parse_args(argv)
     try:
         config = _config(args)
         set_language(config.language)

@@ -10,7 +10,7 @@ from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import UTC, date, datetime, timedelta
 from pathlib import Path
-from typing import Any, TypeVar
+from typing import TYPE_CHECKING, Any, TypeVar
 
 from sqlalchemy import Connection
 
@@ -23,13 +23,14 @@ from core.services.auth import (
 from storage.crypto.passwords import Argon2Hasher
 from storage.crypto.totp import TotpEngine
 from core.ports import AuditSink
-from logs.auditlog import ChainAuditLog, origin_for
 from logs.jsonlog import configure_json_log, mirror_event
-from logs.verify import verify_chain
 from logs.writer import AuditWriter
-from storage.restore import StoreBackups
 from storage.store import Store, create_store, open_store
 from tui.text import file_label
+
+if TYPE_CHECKING:
+    from logs.auditlog import ChainAuditLog
+    from storage.restore import StoreBackups
 
 R = TypeVar("R")
 
@@ -89,6 +90,8 @@ def mirror_committed(conn: Connection, audit: AuditSink) -> None:
 
 
 def audit_log(store: Store) -> ChainAuditLog:
+    from logs.auditlog import ChainAuditLog, origin_for  # not needed to start the terminal application
+
     municipality = store.setting("municipality", {}) or {}
     return ChainAuditLog(store.engine, store.kek, origin_for(str(municipality.get("code", ""))),
                          store.config.log_dir, store.config.data_dir / "archive")
@@ -123,6 +126,8 @@ def checkpoint(store: Store, reason: str) -> None:
 def backups(store: Store) -> StoreBackups:
     """Backups of *store*: a restore verifies the restored chain against the backup's
     checkpoint file before it commits, and is covered by a checkpoint of its own."""
+    from logs.verify import verify_chain
+    from storage.restore import StoreBackups
     log = audit_log(store)
 
     def check_chain(conn: Connection, checkpoint_file: Path) -> str | None:

@@ -13,7 +13,6 @@ from datetime import UTC, date, datetime
 from typing import Any
 
 from sqlalchemy import Connection, and_, bindparam, case, func, insert, select, update
-from sqlalchemy.orm import aliased
 
 from core.domain.assessment import Assessment
 from core.domain.ledger import DeferralTerm, DunningRecord, OverpaymentItem, SuspenseItem
@@ -117,7 +116,7 @@ class SqlLedgerRepository:
         return found
 
     def entries(self, assessment_ids: Sequence[int]) -> dict[int, list[Entry]]:
-        original = aliased(payments)
+        original = payments.alias("original")
         out: dict[int, list[Entry]] = {aid: [] for aid in assessment_ids}
         for chunk in _chunks(list(assessment_ids)):
             query = (
@@ -147,7 +146,7 @@ class SqlLedgerRepository:
     def period_payments(self, assessment_id: int) -> list[tuple[int, Component, int]]:
         """(payment id, component, net amount) applied to a period, latest 領収日 first;
         a reversed payment nets to nothing and is left out."""
-        original = aliased(payments)
+        original = payments.alias("original")
         source = func.coalesce(payments.c.reverses_id, allocations.c.payment_id)
         rows = self._conn.execute(
             select(source.label("pid"), allocations.c.component, func.sum(allocations.c.amount).label("net"),
@@ -389,7 +388,7 @@ class SqlLedgerRepository:
         """(年度, 税目, Σ 調定額, Σ 本税 received before *start*, Σ 本税 received in
         [*start*, *end*]) over active periods of 年度 ≤ *end*'s year. Reversals and
         releases count on the original payment's date."""
-        original = aliased(payments)
+        original = payments.alias("original")
         on = func.coalesce(original.c.received_on, payments.c.received_on)
         paid = (select(allocations.c.assessment_id,
                        func.sum(case((on < start, allocations.c.amount), else_=0)).label("before"),

@@ -14,7 +14,6 @@ from collections.abc import Collection, Iterator, Sequence
 from typing import Any, TypeVar
 
 from sqlalchemy import Connection, Table, any_, bindparam, func, select, text
-from sqlalchemy.dialects.postgresql import ARRAY
 from sqlalchemy.sql.elements import ColumnElement
 
 __all__ = ["CHUNK", "chunks", "one_of", "reserve_ids"]
@@ -27,6 +26,8 @@ T = TypeVar("T")
 def one_of(conn: Connection, target: ColumnElement[Any], values: Collection[Any]) -> ColumnElement[bool]:
     items = list(values)
     if conn.dialect.name == "postgresql":
+        from sqlalchemy.dialects.postgresql import ARRAY  # only when on PostgreSQL
+
         return target == any_(bindparam(None, items, type_=ARRAY(target.type)))
     listed = func.json_each(bindparam(None, json.dumps(items, ensure_ascii=False))).table_valued("value")
     return target.in_(select(listed.c.value))

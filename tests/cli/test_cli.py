@@ -60,6 +60,7 @@ class TestStartUpChecks:
     ) -> None:
         data = _demo(tmp_path, capsys)
         monkeypatch.setattr(migrate, "head_revision", lambda: "9999")
+        monkeypatch.setattr(migrate, "HEAD_REVISION", "9999")  # what start-up compares the stamp with
         assert main(["--data-dir", str(data)]) == 2
         assert "`nozei db upgrade` を実行してください" in capsys.readouterr().err
 

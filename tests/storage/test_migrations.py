@@ -18,3 +18,8 @@ class TestMigrations:
         with store.engine.connect() as conn:
             diff = compare_metadata(MigrationContext.configure(conn), metadata)
         assert diff == []
+
+    def test_the_revision_checked_at_start_up_is_alembics_head(self) -> None:
+        from storage.migrate import HEAD_REVISION
+
+        assert HEAD_REVISION == head_revision()
