@@ -28,8 +28,10 @@ Documented choices:
 
 - A payment that leaves the truncated base unchanged (e.g. 123,456 → 123,056,
   base 123,000 both) is no change of base: no new segment starts. (Joining
-  keeps "a partial payment never increases the 延滞金" true: a lower base over
-  a split stretch truncates to no more than the old base over the whole.)
+  keeps such a payment from raising the 延滞金 through the truncation of a
+  split segment.) The exact charge never rises with a payment; the sum of
+  truncated segments can, by less than a yen per segment, where a payment moves
+  a change of base (tests/core/test_entaikin.py has the worked case).
 - Stretches that accrue nothing — base under 2,000 円 (including a fully paid
   本税) or days inside an exemption — are not listed as segments. A listed
   segment may still have amount 0 when it is very short.
