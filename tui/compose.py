@@ -246,14 +246,13 @@ class SessionServices:
         from core.services.payments import import_payments
         from storage.files.assessments_csv import parse_assessments
         from storage.files.atena_csv import parse_atena
-        from storage.files.payments_csv import parse_payments
+        from storage.files.payments_stream import PaymentStream
 
-        data = Path(path).read_bytes()
         if kind == "payments":
-            parsed = parse_payments(data)
-            rows: list[Any] = [r.to_payment() for r in parsed.records]
-            return self.run(session_id, import_payments, rows, sha256=parsed.sha256, file_name=file_label(path),
-                            progress=lambda n: progress(n, len(rows)))
+            stream = PaymentStream(Path(path))  # checked whole; read again while posting
+            return self.run(session_id, import_payments, stream, sha256=stream.sha256, file_name=file_label(path),
+                            progress=lambda n: progress(n, len(stream)))
+        data = Path(path).read_bytes()
         if kind == "atena":
             atena = parse_atena(data, today=self.today())
             rows = [AtenaRow(r.line, r.to_taxpayer()) for r in atena.records]

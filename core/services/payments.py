@@ -94,6 +94,10 @@ def import_payments(
 ) -> ImportSummary:
     """Post a validated 収納データ file in one transaction.
 
+    *payments* may be a list or anything that can be iterated again — a
+    :class:`~storage.files.payments_stream.PaymentStream` reads its file anew each
+    time, so a file of a million records is never held in memory.
+
     The same file (same SHA-256) twice posts nothing and says when it was
     imported; a record key already posted (from any file) is counted as a
     duplicate and skipped. *progress* is called every 500 records with the
@@ -112,10 +116,11 @@ def import_payments(
                            records=previous["records"])
         policy = load_policy(uow)
         batch_key = f"IMP-{sha256[:16]}"
-        payments = list(payments)
+        if iter(payments) is payments:  # a one-shot iterator; a list or a file stream is read twice
+            payments = list(payments)
         # Every period the file may touch, locked up front in id order: two imports (or an
         # import and a counter payment) then always wait for each other, never deadlock.
-        uow.ledger.lock_period_ids(uow.ledger.period_ids_by_notice({p.notice_no for p in payments if p.notice_no}))
+        uow.ledger.lock_notices(p.notice_no for p in payments if p.notice_no)
         tally = _Tally()
         for n, posting in enumerate(post_many(uow, payments, policy, batch_id=batch_key), start=1):
             tally.add(posting)

@@ -19,6 +19,7 @@ from __future__ import annotations
 
 import csv
 import io
+from typing import TextIO
 import re
 from collections.abc import Iterable, Iterator, Mapping, Sequence
 from dataclasses import dataclass
@@ -137,7 +138,7 @@ def _header_positions(
 
 
 def iter_rows(
-    text: str,
+    text: str | TextIO,
     expected_header: Sequence[str],
     *,
     labels: Mapping[str, str] | None = None,
@@ -155,7 +156,7 @@ def iter_rows(
     """
     names = dict(labels or {})
     sink: list[LineError] = [] if errors is None else errors
-    reader = csv.reader(io.StringIO(text, newline=""), strict=True)
+    reader = csv.reader(io.StringIO(text, newline="") if isinstance(text, str) else text, strict=True)
     header: list[str] | None = None
     header_line = 0
     positions: dict[int, str] = {}

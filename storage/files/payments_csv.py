@@ -23,9 +23,10 @@ from __future__ import annotations
 import hashlib
 import tomllib
 import unicodedata
-from collections.abc import Mapping
+from collections.abc import Iterator, Mapping
 from dataclasses import dataclass
 from datetime import date, datetime
+from typing import TextIO
 
 from core.domain.payment import Channel, Payment
 from core.errors import ValidationError
@@ -228,32 +229,91 @@ def _record(line: int, row: Mapping[str, str], mapping: PaymentMapping | None,
     return PaymentRecord(line, *(values[key] for key in COLUMNS))  # type: ignore[arg-type]  # same order
 
 
+def _iso_date(text: str) -> date | None:
+    """A plain ``YYYY-MM-DD`` date within range, else None (the full parser decides)."""
+    if len(text) != 10 or text[4] != "-" or text[7] != "-" or not text.isascii():
+        return None
+    try:
+        value = date.fromisoformat(text)
+    except ValueError:
+        return None
+    return value if fields.FIRST_DATE <= value <= fields.LAST_DATE else None
+
+
+def _plain_code(text: str, width: int) -> bool:
+    return len(text) == width and text.isascii() and text.isdigit()
+
+
+def _fast_record(line: int, row: Mapping[str, str]) -> PaymentRecord | None:
+    """The record of a canonical row written in the plainest forms (ASCII digits, ISO dates,
+    a channel as listed) — exactly what :func:`_record` makes of it; None sends the row there
+    (anything unusual, and every error, is decided by the full parsers)."""
+    key, channel = row["record_key"], _CHANNEL_NAMES.get(row["channel"])
+    if channel is None or not key or len(key) > 80 or not key.isprintable():
+        return None
+    notice, per, amt = row["notice_no"] or None, row["period"], row["amount"]
+    if notice is not None and not (len(notice) <= 30 and notice.isascii() and notice.isalnum()):
+        return None
+    period = None
+    if per:
+        if notice is None or not (len(per) <= 2 and per.isascii() and per.isdigit()) or not 1 <= int(per) <= 99:
+            return None
+        period = int(per)
+    if not (0 < len(amt) <= 11 and amt.isascii() and amt.isdigit()) or int(amt) < 1:
+        return None
+    received, accounted = _iso_date(row["received_on"]), _iso_date(row["accounted_on"])
+    if received is None or accounted is None or accounted < received:
+        return None
+    bank, branch = row["bank_code"] or None, row["branch_code"] or None
+    if (bank is not None and not _plain_code(bank, 4)) or (branch is not None and (
+            bank is None or not _plain_code(branch, 3))):
+        return None
+    return PaymentRecord(line, key, channel, notice, period, int(amt), received, accounted, bank, branch)
+
+
+def layout_rows(text: str | TextIO, layout: PaymentMapping | None,
+                errors: list[LineError]) -> Iterator[tuple[int, dict[str, str]]]:
+    """``(line, {canonical key: cell})`` of a canonical or mapped file."""
+    if layout is None:
+        return iter_rows(text, COLUMNS, labels=LABELS, errors=errors)
+    names = {name: key for key, name in layout.columns.items()}
+    return ((n, {names[k]: v for k, v in r.items()})
+            for n, r in iter_rows(text, list(names), allow_extra=True, errors=errors))
+
+
+def check_record(line: int, row: Mapping[str, str], layout: PaymentMapping | None,
+                 errors: list[LineError]) -> PaymentRecord | None:
+    """One row validated (every problem appended to *errors*): its record, or None."""
+    record = _fast_record(line, row) if layout is None else None
+    return record if record is not None else _record(line, row, layout, errors)
+
+
+def duplicate_key_error(layout: PaymentMapping | None, line: int, first: int) -> LineError:
+    label = layout.columns["record_key"] if layout else LABELS["record_key"]
+    return LineError(line, label, f"レコードキーが重複しています（最初は{first}行目）")
+
+
 def parse_payments(data: bytes, mapping: PaymentMapping | Mapping[str, object] | None = None) -> PaymentFile:
     """Validate a whole 収納データ file; raise one :class:`FileFormatError` listing every bad line.
 
     *mapping* (a :class:`PaymentMapping` or the dict ``tomllib`` returns) selects
     another layout; a bad mapping raises :class:`MappingError` before the file is read.
+    (:class:`storage.files.payments_stream.PaymentStream` reads a large file the same way
+    without holding its records.)
     """
     layout = PaymentMapping.from_dict(mapping) if isinstance(mapping, Mapping) else mapping
     digest = hashlib.sha256(bytes(data)).hexdigest()
     text, encoding = read_csv_text(data)
     errors: list[LineError] = []
-    if layout is None:
-        rows = iter_rows(text, COLUMNS, labels=LABELS, errors=errors)
-    else:
-        names = {name: key for key, name in layout.columns.items()}
-        rows = ((n, {names[k]: v for k, v in r.items()})
-                for n, r in iter_rows(text, list(names), allow_extra=True, errors=errors))
     records: list[PaymentRecord] = []
     first_line: dict[str, int] = {}
-    for line, row in rows:
+    for line, row in layout_rows(text, layout, errors):
         key = row.get("record_key", "")
         if key in first_line:
-            label = layout.columns["record_key"] if layout else LABELS["record_key"]
-            errors.append(LineError(line, label, f"レコードキーが重複しています（最初は{first_line[key]}行目）"))
+            errors.append(duplicate_key_error(layout, line, first_line[key]))
         elif key:
             first_line[key] = line
-        record = _record(line, row, layout, errors)
+        record = check_record(line, row, layout, errors)
         if record is not None and first_line.get(key) == line:
             records.append(record)
     fields.raise_errors(errors, has_records=bool(records))

@@ -101,6 +101,22 @@ class SqlLedgerRepository:
             found += self._conn.execute(select(assessments.c.id).where(one_of(self._conn, assessments.c.notice_no, chunk))).scalars()
         return found
 
+    def lock_notices(self, notice_nos: Iterable[str]) -> None:
+        """Lock every period of these notices in id order, before an import posts to them
+        (PostgreSQL: two imports then wait for each other, never deadlock). On SQLite the
+        writing transaction already holds the database's write lock: nothing is read."""
+        if self._conn.dialect.name == "sqlite":
+            return
+        ids: set[int] = set()
+        batch: set[str] = set()
+        for notice in notice_nos:
+            batch.add(notice)
+            if len(batch) >= _CHUNK:
+                ids.update(self.period_ids_by_notice(batch))
+                batch = set()
+        ids.update(self.period_ids_by_notice(batch))
+        self.lock_period_ids(ids)
+
     def lock_period_ids(self, assessment_ids: Iterable[int]) -> None:
         """Lock these periods in id order (PostgreSQL), reading nothing else (big imports)."""
         for chunk in _chunks(sorted(set(assessment_ids))):

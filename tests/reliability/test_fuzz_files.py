@@ -28,16 +28,18 @@ import csv
 import io
 import multiprocessing
 import re
+import tempfile
 from collections.abc import Callable, Mapping, Sequence
 from datetime import date, datetime
 from pathlib import Path
 from typing import Any
 
+import pytest
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 from sqlalchemy import func, select
 
-from core.errors import ValidationError
+from core.errors import NozeiError, ValidationError
 from core.identifiers import make_my_number
 from core.security.permissions import Actor, Permission
 from core.services.imports import AssessmentRow, AtenaRow, import_assessments, import_atena
@@ -48,6 +50,7 @@ from storage.files import assessments_csv, atena_csv, callcenter, payments_csv
 from storage.files.csvread import FileFormatError, read_csv_text
 from storage.files.export import sha256_of
 from storage.files.payments_csv import MappingError, PaymentMapping, parse_payments, read_mapping
+from storage.files.payments_stream import PaymentStream
 from storage.files.zengin import (
     FurikomiHeader,
     FurikomiItem,
@@ -326,6 +329,61 @@ class TestThePaymentFile:
     def test_a_corrupted_file_is_parsed_or_refused_with_a_file_format_error(self, data: bytes) -> None:
         ran("収納データ CSV (payments_csv)")
         parses_or_refuses(parse_payments, data)
+
+
+def _outcome(read: Callable[[], object]) -> object:
+    try:
+        return read()
+    except FileFormatError as exc:
+        return ("refused", str(exc), [str(e) for e in exc.errors])
+
+
+def _stream_agrees_with_parse(data: bytes) -> None:
+    """The streaming reader (large files) accepts and refuses exactly what parse_payments does."""
+    with tempfile.TemporaryDirectory() as tmp:
+        path = Path(tmp) / "payments.csv"
+        path.write_bytes(data)
+        whole = _outcome(lambda: parse_payments(data))
+        streamed = _outcome(lambda: PaymentStream(path))
+        if isinstance(whole, tuple):
+            assert streamed == whole
+            return
+        assert isinstance(streamed, PaymentStream) and isinstance(whole, payments_csv.PaymentFile)
+        assert (streamed.sha256, streamed.encoding, len(streamed)) == (whole.sha256, whole.encoding, len(whole.records))
+        assert list(streamed.iter_records()) == list(whole.records)
+        assert list(streamed.iter_records()) == list(whole.records)  # and again: the import reads it twice
+
+
+class TestThePaymentStream:
+    @FUZZ
+    @given(corrupted_csv(payments_csv.COLUMNS, payments_csv.LABELS, PAYMENT_ROWS))
+    def test_a_corrupted_file_is_read_or_refused_as_parse_payments_does(self, data: bytes) -> None:
+        ran("収納データ CSV (payments_stream)")
+        _stream_agrees_with_parse(data)
+
+    @FUZZ
+    @given(RANDOM_FILE)
+    def test_random_bytes_are_read_or_refused_as_parse_payments_does(self, data: bytes) -> None:
+        ran("収納データ CSV (payments_stream)")
+        _stream_agrees_with_parse(data)
+
+    def test_a_repeated_record_key_is_named_with_its_first_line(self, tmp_path: Path) -> None:
+        rows = "".join(f"K{n % 3},bank,N1,1,100,2025-06-27,2025-06-27,,\r\n" for n in range(5))
+        data = (",".join(payments_csv.COLUMNS) + "\r\n" + rows).encode()
+        (tmp_path / "p.csv").write_bytes(data)
+        with pytest.raises(FileFormatError) as caught:
+            PaymentStream(tmp_path / "p.csv")
+        assert [str(e) for e in caught.value.errors] == [
+            "5行目 レコードキー: レコードキーが重複しています（最初は2行目）",
+            "6行目 レコードキー: レコードキーが重複しています（最初は3行目）"]
+
+    def test_a_file_changed_between_the_check_and_the_posting_is_refused(self, tmp_path: Path) -> None:
+        path = tmp_path / "p.csv"
+        path.write_bytes((",".join(payments_csv.COLUMNS) + "\r\nK1,bank,N1,1,100,2025-06-27,2025-06-27,,\r\n").encode())
+        stream = PaymentStream(path)
+        path.write_bytes((",".join(payments_csv.COLUMNS) + "\r\nK1,bank,N1,1,900,2025-06-27,2025-06-27,,\r\n").encode())
+        with pytest.raises(NozeiError, match="変更されました"):
+            list(stream)
 
 
 # ------------------------------------------------------------------------------- mapping files

@@ -321,3 +321,39 @@ class TestLimitsMatchTheSchema:
         with pytest.raises(FileFormatError) as info:
             parse_payments(too_long.encode())
         assert len(info.value.errors) == 2
+
+
+class TestThePlainPaymentRowPath:
+    """Rows in the plainest forms skip the general field parsers; they must get the same record."""
+
+    CELLS = {
+        "record_key": st.one_of(st.text(min_size=0, max_size=85), st.just("K1")),
+        "channel": st.sampled_from(["bank", "convenience", "窓口", "eLTAX", "BANK", "seizure", "", "？"]),
+        "notice_no": st.one_of(st.just(""), st.text("0123456789AZaz１", max_size=32)),
+        "period": st.sampled_from(["", "0", "1", "04", "99", "100", "１", "a", " 1"]),
+        "amount": st.one_of(st.integers(-5, 10**12).map(str), st.sampled_from(["", "1,000", "１２", "007", "1.5"])),
+        "received_on": st.sampled_from(["2025-06-27", "2025-02-29", "20250627", "R7.6.27", "1899-12-31", "2201-01-01",
+                                        "2025-6-27", ""]),
+        "accounted_on": st.sampled_from(["2025-06-27", "2025-06-30", "2025-06-26", "2025-13-01", "令和7年6月30日"]),
+        "bank_code": st.sampled_from(["", "0001", "001", "０００１", "abcd"]),
+        "branch_code": st.sampled_from(["", "001", "01", "００１"]),
+    }
+
+    @settings(max_examples=500, deadline=None)
+    @given(st.fixed_dictionaries(CELLS))
+    def test_a_plain_row_gives_what_the_general_parsers_give(self, row: dict[str, str]) -> None:
+        from storage.files.payments_csv import _fast_record, _record
+
+        fast = _fast_record(7, row)
+        errors: list[Any] = []
+        full = _record(7, row, None, errors)
+        if fast is not None:
+            assert fast == full and errors == []
+
+    def test_the_usual_bank_row_takes_the_plain_path(self) -> None:
+        from storage.files.payments_csv import _fast_record
+
+        row = {"record_key": "B-1", "channel": "bank", "notice_no": "20260100001", "period": "2", "amount": "12300",
+               "received_on": "2026-07-31", "accounted_on": "2026-08-03", "bank_code": "0005", "branch_code": "123"}
+        record = _fast_record(3, row)
+        assert record is not None and (record.amount, record.period, str(record.received_on)) == (12_300, 2, "2026-07-31")

@@ -30,7 +30,8 @@ from storage.files.assessments_csv import parse_assessments
 from storage.files.atena_csv import parse_atena
 from storage.files.csvread import FileFormatError
 from storage.files.export import sha256_of, write_private
-from storage.files.payments_csv import parse_payments, read_mapping
+from storage.files.payments_csv import read_mapping
+from storage.files.payments_stream import PaymentStream
 from storage.files.transfer_request import render_transfer_request
 from storage.store import Store
 from tui.commands.admin import as_operator
@@ -43,15 +44,21 @@ __all__ = ["register"]
 _MAX_FILE = 2 * 1024**3
 
 
-def _read(path: Path) -> bytes:
+def _size(path: Path) -> None:
     try:
         if path.stat().st_size > _MAX_FILE:
             raise ValidationError(_("ファイルが大きすぎます（2GiBまで）"))
-        return path.read_bytes()
+        if path.is_dir():
+            raise IsADirectoryError(path)
     except FileNotFoundError:
         raise NozeiError(_("ファイルがありません: {name}").format(name=path)) from None
     except IsADirectoryError:
         raise NozeiError(_("フォルダではなくファイルを指定してください: {name}").format(name=path)) from None
+
+
+def _read(path: Path) -> bytes:
+    _size(path)
+    return path.read_bytes()
 
 
 def _bad_file(exc: FileFormatError, path: Path) -> None:
@@ -79,15 +86,16 @@ def _print_payments(s: ImportSummary) -> None:
 
 def _import(store: Store, actor: Actor, tools: AuthTools, args: argparse.Namespace) -> None:
     path: Path = args.file
-    data = _read(path)
     try:
         if args.kind == "payments":
+            _size(path)
             mapping = read_mapping(_read(args.mapping)) if args.mapping else None  # MappingError, never a traceback
-            parsed = parse_payments(data, mapping)
-            summary = import_payments(store.uow(actor.user_id), actor, [r.to_payment() for r in parsed.records],
-                                      sha256=parsed.sha256, file_name=file_label(path), progress=_progress)
+            stream = PaymentStream(path, mapping)  # checked whole; read again while posting
+            summary = import_payments(store.uow(actor.user_id), actor, stream, sha256=stream.sha256,
+                                      file_name=file_label(path), progress=_progress)
             _print_payments(summary)
             return
+        data = _read(path)
         if args.kind == "atena":
             atena = parse_atena(data, today=tools.clock.today())
             rows = [AtenaRow(r.line, r.to_taxpayer()) for r in atena.records]
