@@ -137,22 +137,35 @@ class SqlTaxpayerRepository:
         self, criteria: SearchCriteria, *, offset: int, limit: int
     ) -> tuple[list[TaxpayerSummary], bool]:
         """Blind-index buckets narrow the rows in SQL; decrypt-and-compare decides."""
-        query, checks = self._candidate_query(criteria)
+        plain: dict[tuple[int, str], str | None] = {}  # each field of a row decrypted once per search
+
+        def dec(row: Any, name: str) -> str | None:
+            key = (row.id, name)
+            if key not in plain:
+                plain[key] = decrypt_field(row, name, self._crypto)
+            return plain[key]
+
+        query, checks = self._candidate_query(criteria, dec)
         query = query.order_by(taxpayers.c.atena_no)
         if not checks:  # plain criteria only: the database pages
             rows = self._conn.execute(query.offset(offset).limit(limit + 1)).all()
-        else:
-            matches = [row for row in self._conn.execute(query) if all(c(row) for c in checks)]
-            rows = matches[offset:offset + limit + 1]
-        return [self._summary(row) for row in rows[:limit]], len(rows) > limit
+        else:  # candidates in atena order: stop once the page and one more have matched
+            rows = []
+            wanted = offset + limit + 1
+            for row in self._conn.execute(query):
+                if all(c(row) for c in checks):
+                    rows.append(row)
+                    if len(rows) == wanted:
+                        break
+            rows = rows[offset:]
+        return [self._summary(row, dec) for row in rows[:limit]], len(rows) > limit
 
     def _candidate_query(
-        self, c: SearchCriteria
+        self, c: SearchCriteria, dec: Callable[[Any, str], str | None]
     ) -> tuple[Select[Any], list[Callable[[Any], bool]]]:
         idx = self._crypto.indexer.compute
         conds: list[Any] = []
         checks: list[Callable[[Any], bool]] = []
-        dec = self._decrypt
         if c.atena_no is not None:
             conds.append(taxpayers.c.atena_no == c.atena_no)
         if c.notice_no is not None:
@@ -185,19 +198,16 @@ class SqlTaxpayerRepository:
             raise ValueError("empty search criteria")
         return select(taxpayers).where(and_(*conds)), checks
 
-    def _decrypt(self, row: Any, name: str) -> str | None:
-        return decrypt_field(row, name, self._crypto)
-
-    def _summary(self, row: Any) -> TaxpayerSummary:
-        birth = self._decrypt(row, "birth_date")
+    def _summary(self, row: Any, dec: Callable[[Any, str], str | None]) -> TaxpayerSummary:
+        birth = dec(row, "birth_date")
         return TaxpayerSummary(
             id=int(row.id),
             atena_no=row.atena_no,
             kind=row.kind,
-            name=self._decrypt(row, "name") or "",
-            name_kana=self._decrypt(row, "name_kana") or "",
+            name=dec(row, "name") or "",
+            name_kana=dec(row, "name_kana") or "",
             birth_date=date.fromisoformat(birth) if birth else None,
-            address=self._decrypt(row, "address"),
+            address=dec(row, "address"),
             resident_status=row.resident_status,
             deceased=row.deceased_date is not None,
         )
