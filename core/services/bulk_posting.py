@@ -60,14 +60,14 @@ def _post_chunk(uow: Any, batch: Sequence[Payment], policy: CollectionPolicy,
             raise ValidationError("取消は reverse_payment で記録します", field="kind")
     posted = uow.payments.existing_keys({p.source_key for p in batch})
     by_notice = uow.ledger.periods_by_notices({p.notice_no for p in batch if p.notice_no}, lock=True)
-    ctx = load_view_context(uow, sorted({a.id for periods in by_notice.values() for a in periods}))
+    aimed = [_targets(p, by_notice) for p in batch]
+    ctx = load_view_context(uow, sorted({a.id for targets in aimed for a in targets}))  # type: ignore[misc]
     planned: list[tuple[Payment, list[Assessment], Decision | None] | None] = []
-    for payment in batch:
+    for payment, targets in zip(batch, aimed, strict=True):
         if payment.source_key in posted:
             planned.append(None)
             continue
         posted.add(payment.source_key)
-        targets = _targets(payment, by_notice)
         if not targets:
             planned.append((payment, targets, None))
             continue

@@ -11,7 +11,16 @@ from core.domain.assessment import Amendment, Assessment, AssessmentStatus, TaxC
 from core.errors import ConflictError, NotFound
 from storage.schema import assessment_amendments, assessments
 
-__all__ = ["SqlAssessmentRepository", "row_to_assessment"]
+__all__ = ["ASSESSMENT_COLUMNS", "SqlAssessmentRepository", "row_to_assessment"]
+
+
+_TAX_CODES = {c.value: c for c in TaxCode}
+_STATUSES = {s.value: s for s in AssessmentStatus}
+
+#: What :func:`row_to_assessment` reads: batch reads select only these (no timestamps to convert).
+ASSESSMENT_COLUMNS = tuple(assessments.c[name] for name in (
+    "id", "notice_no", "taxpayer_id", "tax_code", "fiscal_year", "period", "assessed_amount", "due_date",
+    "statutory_due_date", "dunning_fee", "status"))
 
 
 def row_to_assessment(row: Any) -> Assessment:
@@ -19,14 +28,14 @@ def row_to_assessment(row: Any) -> Assessment:
         id=int(row.id),
         notice_no=row.notice_no,
         taxpayer_id=int(row.taxpayer_id),
-        tax_code=TaxCode(row.tax_code),
+        tax_code=_TAX_CODES.get(row.tax_code) or TaxCode(row.tax_code),
         fiscal_year=row.fiscal_year,
         period=row.period,
         assessed_amount=int(row.assessed_amount),
         due_date=row.due_date,
         statutory_due_date=row.statutory_due_date,
         dunning_fee=int(row.dunning_fee),
-        status=AssessmentStatus(row.status),
+        status=_STATUSES.get(row.status) or AssessmentStatus(row.status),
     )
 
 

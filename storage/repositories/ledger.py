@@ -19,7 +19,7 @@ from core.domain.ledger import DeferralTerm, DunningRecord, OverpaymentItem, Sus
 from core.domain.payment import Channel, Component, OverpaymentCause, SuspenseReason
 from core.errors import ConflictError, NotFound
 from core.rules.balance import Entry
-from storage.repositories.assessments import row_to_assessment
+from storage.repositories.assessments import ASSESSMENT_COLUMNS, row_to_assessment
 from storage.repositories.sqlin import CHUNK, one_of
 from storage.schema import (
     allocations,
@@ -85,7 +85,8 @@ class SqlLedgerRepository:
         """The periods of several notices (in period order), locked in id order when asked."""
         out: dict[str, list[Assessment]] = {}
         for chunk in _chunks(sorted(set(notice_nos))):
-            query = select(assessments).where(one_of(self._conn, assessments.c.notice_no, chunk)).order_by(assessments.c.id)
+            query = (select(*ASSESSMENT_COLUMNS).where(one_of(self._conn, assessments.c.notice_no, chunk))
+                     .order_by(assessments.c.id))
             if lock:
                 query = query.with_for_update()
             for r in self._conn.execute(query):
@@ -128,7 +129,8 @@ class SqlLedgerRepository:
         found: list[Assessment] = []
         for chunk in _chunks(sorted(set(assessment_ids))):
             found += [row_to_assessment(r) for r in self._conn.execute(
-                select(assessments).where(one_of(self._conn, assessments.c.id, chunk)).order_by(assessments.c.id).with_for_update())]
+                select(*ASSESSMENT_COLUMNS).where(one_of(self._conn, assessments.c.id, chunk))
+                .order_by(assessments.c.id).with_for_update())]
         return found
 
     def entries(self, assessment_ids: Sequence[int]) -> dict[int, list[Entry]]:
@@ -370,7 +372,7 @@ class SqlLedgerRepository:
     def unpaid_period_chunks(self, due_before: date, size: int = _CHUNK) -> Iterator[list[Assessment]]:
         """Active periods due before *due_before* with 本税 unpaid, streamed *size* at a time
         (in 納期限 order, from the partial index)."""
-        query = (select(assessments).where(_UNPAID, assessments.c.due_date < due_before)
+        query = (select(*ASSESSMENT_COLUMNS).where(_UNPAID, assessments.c.due_date < due_before)
                  .order_by(assessments.c.due_date, assessments.c.id))
         for rows in self._conn.execute(query, execution_options={"yield_per": size}).partitions():
             yield [row_to_assessment(r) for r in rows]
