@@ -90,7 +90,7 @@ TARGETS: tuple[Target, ...] = (
     Target("PostgreSQL / SQLite, detail load", "≤ 2×", _ratio("detail.screen", "median_ms", "postgresql", "sqlite"),
            lambda v: v <= 2.0, "×", ("postgresql",)),
     Target("PostgreSQL / SQLite, 8 concurrent audit writers", "> 1× (ahead)",
-           _ratio("audit.append_8", "events_per_s", "sqlite", "postgresql"),
+           _ratio("audit.append_8", "events_per_s", "postgresql", "sqlite"),
            lambda v: v > 1.0, "×", ("postgresql",)),
 )
 

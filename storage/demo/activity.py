@@ -28,7 +28,10 @@ from core.services.refunds import (
     pay_cash,
     refund_payment_run,
 )
-from core.services.transfer import CONSIGNOR_KEY, ResultLine, apply_transfer_results, request_transfers
+from core.errors import ValidationError
+from core.services.transfer import (
+    CONSIGNOR_KEY, ResultLine, TransferRequest, apply_transfer_results, request_transfers,
+)
 from storage.files.refund_transfer import render_refund_run
 from storage.files.transfer_request import render_transfer_request
 from storage.schema import assessments, dunnings, payments, taxpayers
@@ -58,8 +61,7 @@ def add_activity(store: Store, *, as_of: date, terminal_id: str, seed: int = 1) 
             counts["dunnings"] += run_dunning(store.uow("demo"), actor, on=on).issued
     past = [d for d in dues if d <= as_of - timedelta(days=5)]
     future = [d for d in dues if d > as_of]
-    if past:
-        _, data = request_transfers(store.uow("demo"), actor, debit_on=past[-1], render=render_transfer_request)
+    if past and _request(store, actor, past[-1]) is not None:
         with store.uow("demo") as uow:
             run = uow.transfers.run(past[-1])
             items = uow.transfers.items(run.id) if run is not None else []
@@ -68,8 +70,7 @@ def add_activity(store: Store, *, as_of: date, terminal_id: str, seed: int = 1) 
             apply_transfer_results(store.uow("demo"), actor, lines, sha256=f"demo-{past[-1]:%Y%m%d}",
                                    file_name="demo-result.txt")
         counts["transfer_items"] += len(items)
-    if future:
-        request, _ = request_transfers(store.uow("demo"), actor, debit_on=future[0], render=render_transfer_request)
+    if future and (request := _request(store, actor, future[0])) is not None:
         counts["transfer_items"] += len(request.lines)
     with store.uow("demo") as uow:
         policy = load_policy(uow)
@@ -92,6 +93,17 @@ def add_activity(store: Store, *, as_of: date, terminal_id: str, seed: int = 1) 
         uow.commit()
     counts.update(_refund_history(store, as_of=as_of, terminal_id=terminal_id, rnd=rnd))
     return counts
+
+
+def _request(store: Store, actor: Actor, debit_on: date) -> TransferRequest | None:
+    """The 口座振替 request of that day; None when no account is due a debit (a small demo)."""
+    try:
+        request, _ = request_transfers(store.uow("demo"), actor, debit_on=debit_on, render=render_transfer_request)
+    except ValidationError as exc:
+        if exc.field != "items":
+            raise
+        return None
+    return request
 
 
 def _extra_overpayments(store: Store, as_of: date) -> None:
