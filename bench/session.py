@@ -45,14 +45,14 @@ class Bench:
 
 
 def _otp_step(store: Store, login_id: str) -> int:
-    """The next step this user may sign in with (each step once, t-1 … t+1): waits when
-    the three are used up."""
+    """The next step this user may sign in with (each step once; t and t+1 are accepted):
+    waits when both are used up."""
     tools = compose.auth_tools()
     with store.reading() as conn:
         last = int(conn.execute(select(users.c.otp_last_step).where(users.c.login_id == login_id)).scalar_one())
-    while True:
+    while True:  # now or the next step (never the last one: typing the code takes a moment)
         now = tools.otp.step_at(tools.clock.now())
-        step = max(now - 1, last + 1)
+        step = max(now, last + 1)
         if step <= now + 1:
             return step
         time.sleep(1.0)
