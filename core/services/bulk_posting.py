@@ -59,7 +59,9 @@ def _post_chunk(uow: Any, batch: Sequence[Payment], policy: CollectionPolicy,
         if payment.kind is not PaymentKind.RECEIPT:
             raise ValidationError("取消は reverse_payment で記録します", field="kind")
     posted = uow.payments.existing_keys({p.source_key for p in batch})
-    by_notice = uow.ledger.periods_by_notices({p.notice_no for p in batch if p.notice_no}, lock=True)
+    whole = {p.notice_no for p in batch if p.notice_no and p.period is None}
+    by_notice = uow.ledger.periods_aimed_at(whole, {(p.notice_no, p.period) for p in batch
+                                                    if p.notice_no and p.period is not None}, lock=True)
     aimed = [_targets(p, by_notice) for p in batch]
     ctx = load_view_context(uow, sorted({a.id for targets in aimed for a in targets}))  # type: ignore[misc]
     planned: list[tuple[Payment, list[Assessment], Decision | None] | None] = []

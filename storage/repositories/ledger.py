@@ -20,7 +20,7 @@ from core.domain.payment import Channel, Component, OverpaymentCause, SuspenseRe
 from core.errors import ConflictError, NotFound
 from core.rules.balance import Entry
 from storage.repositories.assessments import ASSESSMENT_COLUMNS, row_to_assessment
-from storage.repositories.sqlin import CHUNK, one_of
+from storage.repositories.sqlin import CHUNK, one_of, pair_of
 from storage.schema import (
     allocations,
     assessments,
@@ -80,6 +80,24 @@ class SqlLedgerRepository:
         if lock:
             query = query.with_for_update()
         return [row_to_assessment(r) for r in self._conn.execute(query)]
+
+    def periods_aimed_at(self, whole: Iterable[str], pairs: Iterable[tuple[str, int]], *,
+                         lock: bool = False) -> dict[str, list[Assessment]]:
+        """Every period of the notices *whole*, and the (notice, period) *pairs* — what a batch
+        of payments names — by notice in period order, locked in id order when asked."""
+        out = self.periods_by_notices(whole, lock=lock)
+        wanted = sorted({(n, p) for n, p in pairs if n not in out})
+        for chunk in _chunks(wanted):
+            query = (select(*ASSESSMENT_COLUMNS).where(pair_of(self._conn, assessments.c.notice_no,
+                                                                assessments.c.period, chunk))
+                     .order_by(assessments.c.id))
+            if lock:
+                query = query.with_for_update()
+            for r in self._conn.execute(query):
+                out.setdefault(r.notice_no, []).append(row_to_assessment(r))
+        for periods in out.values():
+            periods.sort(key=lambda a: a.period)
+        return out
 
     def periods_by_notices(self, notice_nos: Iterable[str], *, lock: bool = False) -> dict[str, list[Assessment]]:
         """The periods of several notices (in period order), locked in id order when asked."""

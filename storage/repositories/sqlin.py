@@ -13,10 +13,10 @@ import json
 from collections.abc import Collection, Iterator, Sequence
 from typing import Any, TypeVar
 
-from sqlalchemy import Connection, Table, any_, bindparam, func, select, text
+from sqlalchemy import Connection, Table, any_, bindparam, func, select, text, tuple_
 from sqlalchemy.sql.elements import ColumnElement
 
-__all__ = ["CHUNK", "chunks", "one_of", "reserve_ids"]
+__all__ = ["CHUNK", "chunks", "one_of", "pair_of", "reserve_ids"]
 
 #: Values per statement (bounds the size of one parameter and of one result).
 CHUNK = 5_000
@@ -31,6 +31,22 @@ def one_of(conn: Connection, target: ColumnElement[Any], values: Collection[Any]
         return target == any_(bindparam(None, items, type_=ARRAY(target.type)))
     listed = func.json_each(bindparam(None, json.dumps(items, ensure_ascii=False))).table_valued("value")
     return target.in_(select(listed.c.value))
+
+
+def pair_of(conn: Connection, first: ColumnElement[Any], second: ColumnElement[Any],
+            pairs: Collection[tuple[Any, Any]]) -> ColumnElement[bool]:
+    """``(first, second) IN (…)`` for many pairs with one or two bound parameters."""
+    items = list(pairs)
+    if conn.dialect.name == "postgresql":
+        from sqlalchemy.dialects.postgresql import ARRAY
+
+        listed = func.unnest(bindparam(None, [a for a, _ in items], type_=ARRAY(first.type)),
+                             bindparam(None, [b for _, b in items], type_=ARRAY(second.type))
+                             ).table_valued("a", "b").render_derived()
+        return tuple_(first, second).in_(select(listed.c.a, listed.c.b))
+    listed = func.json_each(bindparam(None, json.dumps(items, ensure_ascii=False))).table_valued("value")
+    return tuple_(first, second).in_(select(func.json_extract(listed.c.value, "$[0]"),
+                                            func.json_extract(listed.c.value, "$[1]")))
 
 
 def chunks(values: Sequence[T], size: int = CHUNK) -> Iterator[Sequence[T]]:
