@@ -18,10 +18,11 @@ from typing import Any
 __all__ = ["main", "STEPS"]
 
 #: step → the demo user it signs in as
+#: (a different user per step where the roles allow: each may sign in with two OTP steps per 30 s)
 STEPS: dict[str, str] = {
-    "search": "clerk-mn", "detail": "clerk-mn", "entaikin": "clerk-mn", "dunning": "clerk-mn",
-    "transfer": "clerk-mn", "payments_file": "clerk-mn", "import": "clerk-mn", "append": "clerk",
-    "append_until": "", "grow_chain": "auditor", "verify": "auditor", "tui_start": "", "tui_search": "clerk",
+    "search": "clerk-mn", "detail": "inquiry", "entaikin": "supervisor", "dunning": "clerk",
+    "transfer": "clerk-mn", "payments_file": "officer", "import": "clerk", "append": "refund",
+    "append_until": "", "grow_chain": "admin", "verify": "auditor", "tui_start": "", "tui_search": "cert",
 }
 
 
