@@ -28,6 +28,10 @@ from storage.schema import assessments, taxpayer_history, taxpayers
 __all__ = ["SqlTaxpayerRepository"]
 
 _HISTORY = "taxpayer_history"
+#: What a search reads of each candidate: its checks and its result line (no other ciphertexts).
+_SEARCH_COLUMNS = tuple(taxpayers.c[n] for n in (
+    "id", "atena_no", "kind", "resident_status", "deceased_date", "my_number_ct", "name_ct", "name_kana_ct",
+    "birth_date_ct", "address_ct", "phone_ct"))
 
 
 def _history_ref(taxpayer_id: int, version: int) -> str:
@@ -179,7 +183,15 @@ class SqlTaxpayerRepository:
             checks.append(lambda r, v=c.my_number: dec(r, "my_number") == v)
         if c.kana_name is not None:
             conds.append(taxpayers.c.bi_kana_name == idx("kana_name", c.kana_name))
-            checks.append(lambda r, v=c.kana_name: kana_search_key(dec(r, "name_kana") or "") == v)
+            keys: dict[str, str] = {}  # namesakes share a bucket: each kana normalised once per search
+
+            def same_name(r: Any, v: str = c.kana_name) -> bool:
+                kana = dec(r, "name_kana") or ""
+                if kana not in keys:
+                    keys[kana] = kana_search_key(kana)
+                return keys[kana] == v
+
+            checks.append(same_name)
         if c.kana_surname is not None:
             if c.birth_date is not None:
                 key = f"{c.kana_surname}|{c.birth_date.isoformat()}"
@@ -196,7 +208,7 @@ class SqlTaxpayerRepository:
             checks.append(lambda r, v=c.phone: dec(r, "phone") == v)
         if not conds:
             raise ValueError("empty search criteria")
-        return select(taxpayers).where(and_(*conds)), checks
+        return select(*_SEARCH_COLUMNS).where(and_(*conds)), checks
 
     def _summary(self, row: Any, dec: Callable[[Any, str], str | None]) -> TaxpayerSummary:
         birth = dec(row, "birth_date")
