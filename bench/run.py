@@ -161,6 +161,7 @@ class Runner:
         self.say(f"{dataset.name}: dataset")
         info = dataset.ensure(log=self.log)
         work = dataset.work_copy(log=self.log)
+        self.say(f"{dataset.name}: read into the OS cache in {work.warm():.0f} s")
         figures: dict[str, Any] = {}
         try:
             for name in steps:
