@@ -137,7 +137,7 @@ class Dataset:
         """The dataset's record, building it first if it is missing or stale."""
         info = self.info()
         if info is not None:
-            _nozei(["db", "upgrade", "--data-dir", str(self.directory)], plain=self.plain, log=log)
+            _nozei(["--data-dir", str(self.directory), "db", "upgrade"], plain=self.plain, log=log)
             return info
         return self.build(log=log)
 
