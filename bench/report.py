@@ -141,7 +141,7 @@ _RATES = (("import.payments", "records_per_s", "収納データ import (parse + 
           ("transfer.request", "records_per_s", "口座振替 請求 file"),
           ("transfer.result", "records_per_s", "口座振替 結果 import"),
           ("batch.dunning", "periods_per_s", "督促 batch (periods looked at)"),
-          ("batch.entaikin", "periods_per_s", "延滞金 over unpaid periods (滞納 report)"),
+          ("batch.entaikin", "periods_per_s", "延滞金 over every unpaid period (nozei report unpaid)"),
           ("audit.append_1", "events_per_s", "audit append, 1 writer"),
           ("audit.append_8", "events_per_s", "audit append, 8 writer processes"),
           ("audit.verify", "events_per_s", "audit verify"))
@@ -175,13 +175,15 @@ def render_scale(data: dict[str, Any]) -> str:
                + (f", PostgreSQL {pg.get('version')} (shared_buffers {pg.get('shared_buffers')}, "
                   f"synchronous_commit {pg.get('synchronous_commit')})" if pg else "") + ".")
     out.append("")
-    out.append("| dataset | built by `nozei demo` in | settle | size on disk | taxpayers | periods | payments | audit events |")
-    out.append("|---|---|---|---|---|---|---|---|")
+    out.append("| dataset | built by `nozei demo` in | peak memory | then checkpoint / VACUUM ANALYZE | size on disk "
+               "| taxpayers | periods | payments | audit events |")
+    out.append("|---|---|---|---|---|---|---|---|---|")
     for name, info in data.get("datasets", {}).items():
         c = info.get("counts", {})
         size = info["size_bytes"]
         shown = f"{size / 1024**3:.2f} GiB" if size >= 1024**3 else f"{size / 1024**2:,.0f} MiB"
-        out.append(f"| {name} | {info['build_seconds']:,.0f} s | {info.get('settle_seconds', 0):,.0f} s | {shown} | "
+        out.append(f"| {name} | {info['build_seconds']:,.0f} s | {info.get('build_peak_rss_mb', 0):,} MB | "
+                   f"{info.get('settle_seconds', 0):,.0f} s | {shown} | "
                    f"{c.get('taxpayers', 0):,} | {c.get('assessments', 0):,} | {c.get('payments', 0):,} | "
                    f"{c.get('audit_events', 0):,} |")
     out += ["", "### Targets", "", "| target | bound | SQLite | PostgreSQL |", "|---|---|---|---|"]

@@ -91,7 +91,8 @@ def import_workload(bench: Bench, path: Path) -> dict[str, Any]:
     n = summary.records
     return {"import.payments": {
         **throughput(n, total.seconds, "records"), "parse_seconds": round(parse.seconds, 2),
-        "post_seconds": round(post.seconds, 2),  # reads the file again as it posts "peak_rss_mb": peak_rss_mb(),
+        "post_seconds": round(post.seconds, 2),  # reads the file again as it posts
+        "peak_rss_mb": peak_rss_mb(),
         "posted": summary.posted, "matched": summary.matched, "overpayments": summary.overpayments,
         "suspense": summary.suspense, "duplicates": summary.duplicates}}
 
