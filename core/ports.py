@@ -216,6 +216,10 @@ class UnitOfWork(Protocol):
 
     def rollback(self) -> None: ...
 
+    def reader(self) -> UnitOfWork:
+        """A unit of work on the same store for reads only (never waits for or blocks a writer)."""
+        ...
+
 
 class UnitOfWorkFactory(Protocol):
     def __call__(self) -> UnitOfWork: ...

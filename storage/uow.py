@@ -113,6 +113,12 @@ class SqlUnitOfWork:
         for hook in self._after_commit:
             hook(self.connection, self.audit)
 
+    def reader(self) -> SqlUnitOfWork:
+        """A fresh unit of work on the same store that only reads (SQLite: a deferred
+        transaction, never the write lock)."""
+        return SqlUnitOfWork(self._engine, self._crypto, self._operator, audit_factory=self._audit_factory,
+                             after_commit=self._after_commit, readonly=True)
+
     def rollback(self) -> None:
         self.connection.rollback()
         discard = getattr(self.audit, "discard", None)

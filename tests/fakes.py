@@ -77,3 +77,6 @@ class FakeUnitOfWork:
 
     def rollback(self) -> None:
         self.audit.pending.clear()
+
+    def reader(self) -> Self:
+        return self

@@ -233,6 +233,61 @@ class TestForcedChange:
         assert result.must_change_password and result.change_reason == "expired"
 
 
+def _last_seen(store: Store, session_id: str) -> datetime:
+    with store.uow(readonly=True) as uow:
+        session = uow.identity.session(session_id)
+        assert session is not None
+        return session.last_seen_at
+
+
+class TestSessionTouch:
+    """The last action is written at most every 15 seconds (TOUCH_EVERY); an action sooner only reads."""
+
+    def test_actions_within_fifteen_seconds_read_and_write_nothing(self, ready, tools, clock) -> None:
+        sid = login(ready, tools).session_id
+        events = len(actions(ready))
+        clock.advance(seconds=5)
+        assert "payment.post" in check_session(ready.uow(), tools, sid).permissions
+        clock.advance(seconds=9)
+        check_session(ready.uow(), tools, sid)
+        assert _last_seen(ready, sid) == START and len(actions(ready)) == events
+
+    def test_the_first_action_fifteen_seconds_on_is_written(self, ready, tools, clock) -> None:
+        sid = login(ready, tools).session_id
+        clock.advance(seconds=15)
+        check_session(ready.uow(), tools, sid)
+        assert _last_seen(ready, sid) == START + timedelta(seconds=15)
+
+    def test_idle_time_counts_from_the_last_written_action(self, ready, tools, clock) -> None:
+        sid = login(ready, tools).session_id
+        clock.advance(seconds=10)
+        check_session(ready.uow(), tools, sid)  # not written: within 15 s
+        clock.advance(minutes=9, seconds=55)  # ten minutes after the login, 9:55 after the last action
+        with pytest.raises(SessionLocked):
+            check_session(ready.uow(), tools, sid)
+
+    def test_a_role_revoked_seconds_ago_is_gone_from_the_next_action(self, ready, tools, clock) -> None:
+        sid = login(ready, tools).session_id
+        clock.advance(seconds=31)
+        admin_actor = login(ready, tools, login_id="admin01").actor
+        clock.advance(seconds=1)
+        check_session(ready.uow(), tools, sid)  # written now
+        admin.revoke_role(ready.uow(), admin_actor, tools, "clerk01", "collection")
+        clock.advance(seconds=2)
+        assert "payment.post" not in check_session(ready.uow(), tools, sid).permissions
+
+    def test_a_lockout_set_seconds_ago_ends_the_session_at_the_next_action(self, ready, tools, clock) -> None:
+        sid = login(ready, tools).session_id
+        with ready.uow() as uow:
+            clerk = uow.identity.user_by_login("clerk01")
+            assert clerk is not None
+            uow.identity.update_user(clerk.id, locked_until=START + timedelta(minutes=30))
+            uow.commit()
+        clock.advance(seconds=3)
+        with pytest.raises(SessionEnded, match="ロックアウト"):
+            check_session(ready.uow(), tools, sid)
+
+
 class TestSessions:
     def test_ten_idle_minutes_lock_the_session_until_the_password_is_given(self, ready, tools, clock) -> None:
         sid = login(ready, tools).session_id
