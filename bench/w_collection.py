@@ -24,7 +24,7 @@ from bench.stats import Timer, peak_rss_mb, throughput
 from storage.files.payments_csv import COLUMNS
 from storage.files.payments_stream import PaymentStream
 from storage.files.transfer_request import render_transfer_request
-from storage.files.zengin import read_transfer_result
+from storage.files.zengin import bank_result, read_transfer_result
 from storage.schema import allocations, assessments, transfer_runs
 from tui.text import file_label
 
@@ -131,26 +131,6 @@ def entaikin_workload(bench: Bench) -> dict[str, Any]:
                                "peak_rss_mb": peak_rss_mb()}}
 
 
-def _bank_result(request: bytes, rnd: random.Random) -> tuple[bytes, int]:
-    """The bank's 振替結果: the 請求 records with a result code (3% 資金不足) and totals."""
-    out: list[bytes] = []
-    done = done_amount = failed = failed_amount = 0
-    for record in request[:-2].split(b"\r\n"):
-        if record[:1] == b"2":
-            code = b"1" if rnd.random() < 0.03 else b"0"
-            record = record[:111] + code + record[112:]
-            amount = int(record[80:90])
-            if code == b"0":
-                done, done_amount = done + 1, done_amount + amount
-            else:
-                failed, failed_amount = failed + 1, failed_amount + amount
-        elif record[:1] == b"8":
-            record = (record[:19] + f"{done:06d}{done_amount:012d}{failed:06d}{failed_amount:012d}".encode("ascii")
-                      + record[55:])
-        out.append(record)
-    return b"".join(r + b"\r\n" for r in out), done + failed
-
-
 def transfer_workload(bench: Bench) -> dict[str, Any]:
     """The 請求 file for the next debit date not yet requested, then the bank's result."""
     with bench.store.reading() as conn:
@@ -158,7 +138,9 @@ def transfer_workload(bench: Bench) -> dict[str, Any]:
     debit_on = next(d for d in future_due_dates(bench) if d not in requested)
     with Timer() as req:
         request, data = bench.run(request_transfers, debit_on=debit_on, render=render_transfer_request)
-    result, items = _bank_result(data, random.Random(5))
+    rnd = random.Random(5)  # 3% come back 資金不足
+    result = bank_result(data, {line.customer_no: "1" for line in request.lines if rnd.random() < 0.03})
+    items = len(request.lines)
     with Timer() as res:
         parsed = read_transfer_result(result)
         lines = [ResultLine(i.customer_number.strip(), i.amount, i.result_code) for i in parsed.items]

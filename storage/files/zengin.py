@@ -29,6 +29,7 @@ from storage.files.zengin_furikomi import (
 )
 from storage.files.zengin_transfer import (
     RESULT_CODES,
+    bank_result,
     TransferHeader,
     TransferItem,
     TransferResult,
@@ -40,6 +41,7 @@ from storage.files.zengin_transfer import (
 )
 
 __all__ = [
+    "bank_result",
     "ACCOUNT_TYPES",
     "DESIGNATIONS",
     "NEW_CODES",

@@ -31,7 +31,7 @@ trailer totals included, before returning anything.
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 from datetime import date
 
@@ -53,6 +53,7 @@ from storage.files.zengin_fields import (
 )
 
 __all__ = [
+    "bank_result",
     "HEADER_FIELDS",
     "DATA_FIELDS",
     "TRAILER_FIELDS",
@@ -241,6 +242,28 @@ def _data_record(item: TransferItem, index: int) -> bytes:
         "customer_number": enc.text("customer_number", item.customer_number),
         "result_code": b"0",
     })
+
+
+def bank_result(request: bytes, codes: Mapping[str, str]) -> bytes:
+    """What the bank sends back for a 請求 file: every data record with its 振替結果コード
+    (by 顧客番号; "0" 振替済 where none is given) and the trailer's 振替済 / 振替不能 counts and
+    amounts. For the demo, the tests and the benchmarks — nozei itself only reads results."""
+    out: list[bytes] = []
+    done = done_amount = failed = failed_amount = 0
+    for record in request[:-2].split(b"\r\n"):
+        if record[:1] == b"2":
+            code = codes.get(record[91:111].decode("ascii").strip(), "0").encode("ascii")
+            record = record[:111] + code + record[112:]
+            amount = int(record[80:90])
+            if code == b"0":
+                done, done_amount = done + 1, done_amount + amount
+            else:
+                failed, failed_amount = failed + 1, failed_amount + amount
+        elif record[:1] == b"8":
+            record = (record[:19] + f"{done:06d}{done_amount:012d}{failed:06d}{failed_amount:012d}".encode("ascii")
+                      + record[55:])
+        out.append(record)
+    return b"".join(r + b"\r\n" for r in out)
 
 
 # --- reading ---------------------------------------------------------------------------

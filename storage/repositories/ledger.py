@@ -85,33 +85,19 @@ class SqlLedgerRepository:
                          lock: bool = False) -> dict[str, list[Assessment]]:
         """Every period of the notices *whole*, and the (notice, period) *pairs* — what a batch
         of payments names — by notice in period order, locked in id order when asked."""
-        out = self.periods_by_notices(whole, lock=lock)
-        wanted = sorted({(n, p) for n, p in pairs if n not in out})
-        for chunk in _chunks(wanted):
-            query = (select(*ASSESSMENT_COLUMNS).where(pair_of(self._conn, assessments.c.notice_no,
-                                                                assessments.c.period, chunk))
-                     .order_by(assessments.c.id))
-            if lock:
-                query = query.with_for_update()
-            for r in self._conn.execute(query):
-                out.setdefault(r.notice_no, []).append(row_to_assessment(r))
+        out: dict[str, list[Assessment]] = {}
+        for chunk in _chunks(sorted(set(whole))):
+            self._read_periods(one_of(self._conn, assessments.c.notice_no, chunk), lock, out)
+        for chunk in _chunks(sorted({(n, p) for n, p in pairs if n not in out})):
+            self._read_periods(pair_of(self._conn, assessments.c.notice_no, assessments.c.period, chunk), lock, out)
         for periods in out.values():
             periods.sort(key=lambda a: a.period)
         return out
 
-    def periods_by_notices(self, notice_nos: Iterable[str], *, lock: bool = False) -> dict[str, list[Assessment]]:
-        """The periods of several notices (in period order), locked in id order when asked."""
-        out: dict[str, list[Assessment]] = {}
-        for chunk in _chunks(sorted(set(notice_nos))):
-            query = (select(*ASSESSMENT_COLUMNS).where(one_of(self._conn, assessments.c.notice_no, chunk))
-                     .order_by(assessments.c.id))
-            if lock:
-                query = query.with_for_update()
-            for r in self._conn.execute(query):
-                out.setdefault(r.notice_no, []).append(row_to_assessment(r))
-        for periods in out.values():
-            periods.sort(key=lambda a: a.period)
-        return out
+    def _read_periods(self, where: Any, lock: bool, out: dict[str, list[Assessment]]) -> None:
+        query = select(*ASSESSMENT_COLUMNS).where(where).order_by(assessments.c.id)
+        for r in self._conn.execute(query.with_for_update() if lock else query):
+            out.setdefault(r.notice_no, []).append(row_to_assessment(r))
 
     def period_ids_by_notice(self, notice_nos: Iterable[str]) -> list[int]:
         """The ids of every period of these notices (not locked)."""

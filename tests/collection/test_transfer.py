@@ -75,25 +75,8 @@ def _records(data: bytes) -> list[bytes]:
 
 
 def _bank_result(data: bytes, codes: dict[str, str]) -> bytes:
-    """The bank's 結果 file: the 請求 bytes with 振替結果コード (offset 111) set per 顧客番号
-    (offset 91, 20 bytes) and the trailer's 振替済/振替不能 totals recomputed."""
-    out: list[bytes] = []
-    done = done_amount = failed = failed_amount = 0
-    for record in _records(data):
-        if record[:1] == b"2":
-            customer = record[91:111].decode("ascii").strip()
-            code = codes.get(customer, "0")
-            record = record[:111] + code.encode("ascii") + record[112:]
-            amount = int(record[80:90])
-            if code == "0":
-                done, done_amount = done + 1, done_amount + amount
-            else:
-                failed, failed_amount = failed + 1, failed_amount + amount
-        elif record[:1] == b"8":
-            record = (record[:19] + f"{done:06d}{done_amount:012d}{failed:06d}{failed_amount:012d}".encode("ascii")
-                      + record[55:])
-        out.append(record)
-    return b"".join(r + b"\r\n" for r in out)
+    """The bank's 結果 file: the 請求 with 振替結果コード per 顧客番号 and the trailer's totals."""
+    return zengin.bank_result(data, codes)
 
 
 def _apply(store: Store, result: bytes, *, lines: list[ResultLine] | None = None):  # type: ignore[no-untyped-def]

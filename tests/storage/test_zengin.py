@@ -541,3 +541,17 @@ class TestRoundTripProperties:
         )
         assert back.items == expected
         assert (back.total_count, back.total_amount) == (len(items), sum(i.amount for i in items))
+
+
+class TestTheBankResultOfARequest:
+    def test_it_reads_back_with_the_codes_given_and_zero_elsewhere(self) -> None:
+        from dataclasses import replace
+
+        from storage.files.zengin_transfer import bank_result as product_bank_result
+
+        items = [replace(ITEM, customer_number=f"P20250000{n:02d}", amount=1_000 * n) for n in range(1, 4)]
+        result = read_transfer_result(product_bank_result(write_transfer_request(HEADER, items),
+                                                          {"P2025000002": "1"}))
+        assert [i.result_code for i in result.items] == ["0", "1", "0"]
+        assert (result.totals.transferred_count, result.totals.transferred_amount) == (2, 4_000)
+        assert (result.totals.failed_count, result.totals.failed_amount) == (1, 2_000)
