@@ -84,8 +84,26 @@ class _Batch:
         # Parents before children, for the foreign keys.
         for table in (taxpayers, transfer_accounts, assessments, payments, allocations, overpayments):
             rows = self.rows.pop(table, [])
+            if rows and not is_sqlite(self.conn.engine):
+                _copy(self.conn, table, rows)
+                continue
             for start in range(0, len(rows), _CHUNK):
                 self.conn.execute(insert(table), rows[start:start + _CHUNK])
+
+
+def _copy(conn: Connection, table: Table, rows: list[dict[str, Any]]) -> None:
+    """PostgreSQL's COPY for the bulk load (several times faster than INSERTs); the columns a
+    row leaves out get their defaults, as an INSERT through SQLAlchemy would give them."""
+    keys = list(rows[0])
+    defaults = {c.name: c.default.arg for c in table.columns  # type: ignore[union-attr]
+                if c.name not in keys and c.default is not None and c.default.is_scalar}
+    driver = conn.connection.driver_connection
+    assert driver is not None
+    with driver.cursor() as cursor, cursor.copy(
+            f"COPY {table.name} ({', '.join([*keys, *defaults])}) FROM STDIN") as copy:
+        extra = list(defaults.values())
+        for row in rows:
+            copy.write_row([row[k] for k in keys] + extra)
 
 
 def _write_one(b: _Batch, d: DemoTaxpayer, tid: int, crypto: Crypto, now: datetime, ids: dict[str, int]) -> None:
