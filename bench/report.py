@@ -190,8 +190,21 @@ def render_scale(data: dict[str, Any]) -> str:
     for t in TARGETS:
         out.append(f"| {t.label} | {t.bound} | {_cell(t, figs, 'sqlite')} | {_cell(t, figs, 'postgresql')} |")
     out += ["", "### Latency", "", *_latency_rows(figs, backends), "", "### Throughput and memory", "",
-            *_rate_rows(figs, backends), ""]
+            *_rate_rows(figs, backends), "", *_load_rows(figs, backends)]
     return "\n".join(out)
+
+
+def _load_rows(figs: dict[str, Figures], backends: list[str]) -> list[str]:
+    """The machine's 1-minute load average as each step began: on 2 cores, a step that began
+    above about 1.5 shared the machine with something else (a dataset build)."""
+    loads = {b: figs[b].get("_load") for b in backends if figs[b].get("_load")}
+    if not loads:
+        return []
+    rows = ["1-minute load average when each step began (2 cores; one benchmark process is about 1.0, so a "
+            "figure that began well above that shared the machine with other work):", ""]
+    for b, steps in loads.items():
+        rows.append(f"- {b}: " + ", ".join(f"{step} {value:.1f}" for step, value in steps.items()))
+    return [*rows, ""]
 
 
 def write_results_md() -> None:

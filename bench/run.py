@@ -166,6 +166,9 @@ class Runner:
         try:
             for name in steps:
                 self.say(f"{dataset.name}: {name}")
+                # the machine's 1-minute load when the step began: a figure taken while something
+                # else ran (a dataset build, say) is shown as such in RESULTS.md
+                figures.setdefault("_load", {})[name] = round(os.getloadavg()[0], 2)
                 started = time.perf_counter()
                 figures.update(self.step(name, work, dataset.plain))
                 self.say(f"{dataset.name}: {name} done in {time.perf_counter() - started:.0f} s")
@@ -241,7 +244,9 @@ def main(argv: list[str] | None = None) -> int:
         info, figures = runner.backend(dataset, todo, args.keep)
         key = dataset.name.rsplit("-", 1)[0] if not dataset.plain else "sqlite-plain"
         results["datasets"][key] = info
+        load = figures.pop("_load", {})
         results["figures"].setdefault(key, {}).update(figures)
+        results["figures"][key].setdefault("_load", {}).update(load)
         results["figures"][key]["_measured_at"] = datetime.now(UTC).isoformat(timespec="seconds")
         path.write_text(json.dumps(results, ensure_ascii=False, indent=1), encoding="utf-8")
     write_results_md()

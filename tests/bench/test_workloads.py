@@ -119,3 +119,11 @@ class TestTheReport:
         written = md.read_text(encoding="utf-8")
         assert written.count("<!-- generated: quick") == 1 and "Intro." in written and "Kept." in written
         assert written.index("generated: quick") < written.index("## Documents")
+
+    def test_the_load_each_step_began_under_is_shown(self) -> None:
+        data = {"scale": "full", "parameters": {"taxpayers": 1_000_000},
+                "machine": {"date": "2026-12-07", "cores": 2, "cpu": "x", "memory_gib": 1, "python": "3",
+                            "sqlite": "3", "sqlalchemy": "2", "textual": "1", "postgresql": None},
+                "datasets": {}, "figures": {"sqlite": {"_load": {"search": 0.04, "import": 2.31}}}}
+        text = report.render_scale(data)
+        assert "- sqlite: search 0.0, import 2.3" in text
