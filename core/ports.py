@@ -13,7 +13,7 @@ from types import TracebackType
 from typing import Any, Protocol, Self
 
 from core.domain.assessment import Amendment, Assessment
-from core.domain.identity import SessionRecord, Terminal, User
+from core.domain.identity import SessionRecord, SessionStanding, Terminal, User
 from core.domain.search import SearchCriteria, TaxpayerSummary
 from core.domain.taxpayer import Taxpayer
 from core.security.permissions import Actor
@@ -158,6 +158,11 @@ class IdentityRepository(Protocol):
     def create_session(self, record: SessionRecord) -> None: ...
 
     def session(self, session_id: str, *, lock: bool = False) -> SessionRecord | None: ...
+
+    def session_standing(self, session_id: str) -> SessionStanding | None:
+        """The session with its user's and terminal's standing and permissions, read at once
+        (None: no such session, or its user is gone)."""
+        ...
 
     def update_session(self, session_id: str, **values: Any) -> None: ...
 

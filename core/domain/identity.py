@@ -6,7 +6,7 @@ from dataclasses import dataclass
 from datetime import datetime, timedelta
 from typing import Any
 
-__all__ = ["User", "Terminal", "SessionRecord", "AuthPolicy", "OtpEnrolment"]
+__all__ = ["User", "Terminal", "SessionRecord", "SessionStanding", "AuthPolicy", "OtpEnrolment"]
 
 
 @dataclass(frozen=True, slots=True)
@@ -48,6 +48,21 @@ class SessionRecord:
     locked: bool
     ended_at: datetime | None
     end_reason: str | None
+
+
+@dataclass(frozen=True, slots=True)
+class SessionStanding:
+    """What every action's session check reads, in one query: the session, where its user
+    and terminal stand, and the permissions of the user's roles."""
+
+    session: SessionRecord
+    login_id: str
+    user_disabled: bool
+    locked_until: datetime | None
+    must_change_password: bool
+    password_changed_at: datetime
+    terminal_disabled: bool | None  # None: the terminal is no longer registered
+    permissions: frozenset[str]
 
 
 @dataclass(frozen=True, slots=True)

@@ -12,7 +12,7 @@ import secrets
 from dataclasses import dataclass, field
 from datetime import datetime, timedelta
 
-from core.domain.identity import AuthPolicy, SessionRecord, User
+from core.domain.identity import AuthPolicy, SessionRecord, SessionStanding, User
 from core.errors import ConflictError, NozeiError, ValidationError
 from core.ports import AuditEvent, Clock, OtpEngine, PasswordHasher, UnitOfWork
 from core.security.passwords import check_password, normalize_password
@@ -110,7 +110,7 @@ def _count_failure(uow: UnitOfWork, tools: AuthTools, actor: Actor, user: User, 
         uow.identity.update_user(user.id, failed_count=failures, updated_at=now)
 
 
-def _change_reason(user: User, tools: AuthTools) -> str | None:
+def _change_reason(user: User | SessionStanding, tools: AuthTools) -> str | None:
     if user.must_change_password:
         return "initial_or_reset"
     age = tools.clock.now() - user.password_changed_at
@@ -250,18 +250,19 @@ def _nothing_due(uow: UnitOfWork, tools: AuthTools, session_id: str, now: dateti
     else (None) takes the full check, which records and refuses as it always has."""
     with uow.reader() as reader:
         tools.policy = load_policy(reader)
-        session = reader.identity.session(session_id)
-        if (session is None or session.ended_at is not None or session.locked
-                or not timedelta(0) <= now - session.last_seen_at < TOUCH_EVERY
-                or now - session.started_at >= tools.policy.absolute):
-            return None
-        user = reader.identity.user(session.user_id)
-        if user is None or user.disabled or (user.locked_until is not None and user.locked_until > now):
-            return None
-        terminal = reader.identity.terminal(session.terminal_id)
-        if terminal is None or terminal.disabled:
-            return None
-        return _actor(reader, user, session, restricted=_change_reason(user, tools) is not None)
+        standing = reader.identity.session_standing(session_id)
+    if standing is None:
+        return None
+    session = standing.session
+    if (session.ended_at is not None or session.locked
+            or not timedelta(0) <= now - session.last_seen_at < TOUCH_EVERY
+            or now - session.started_at >= tools.policy.absolute
+            or standing.user_disabled or (standing.locked_until is not None and standing.locked_until > now)
+            or standing.terminal_disabled is not False):
+        return None
+    restricted = _change_reason(standing, tools) is not None
+    return Actor(user_id=standing.login_id, permissions=frozenset() if restricted else standing.permissions,
+                 session_id=session.id, terminal_id=session.terminal_id, client_address=session.client_address)
 
 
 def check_session(uow: UnitOfWork, tools: AuthTools, session_id: str) -> Actor:

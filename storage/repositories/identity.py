@@ -7,7 +7,7 @@ from typing import Any
 
 from sqlalchemy import Connection, bindparam, delete, insert, select, update
 
-from core.domain.identity import SessionRecord, Terminal, User
+from core.domain.identity import SessionRecord, SessionStanding, Terminal, User
 from storage.crypto.context import Crypto
 from storage.schema import password_history, role_permissions, roles, sessions, terminals, user_roles, users
 
@@ -23,6 +23,16 @@ _PERMISSIONS = (select(role_permissions.c.permission)
 _TERMINAL = select(terminals).where(terminals.c.id == bindparam("tid"))
 _SESSION = select(sessions).where(sessions.c.id == bindparam("sid"))
 _SESSION_LOCKED = _SESSION.with_for_update()
+# one row per permission of the user's roles (one row with a NULL permission when there is none)
+_STANDING = (select(sessions, users.c.login_id, users.c.disabled.label("user_disabled"), users.c.locked_until,
+                    users.c.must_change_password, users.c.password_changed_at,
+                    terminals.c.disabled.label("terminal_disabled"), terminals.c.id.label("terminal_found"),
+                    role_permissions.c.permission)
+             .select_from(sessions.join(users, users.c.id == sessions.c.user_id)
+                          .outerjoin(terminals, terminals.c.id == sessions.c.terminal_id)
+                          .outerjoin(user_roles, user_roles.c.user_id == sessions.c.user_id)
+                          .outerjoin(role_permissions, role_permissions.c.role_code == user_roles.c.role_code))
+             .where(sessions.c.id == bindparam("sid")))
 
 _PLAIN = {"display_name", "password_hash", "password_changed_at", "must_change_password",
           "failed_count", "locked_until", "disabled", "otp_last_step", "updated_at"}
@@ -168,6 +178,18 @@ class SqlIdentityRepository:
     def session(self, session_id: str, *, lock: bool = False) -> SessionRecord | None:
         row = self._conn.execute(_SESSION_LOCKED if lock else _SESSION, {"sid": session_id}).one_or_none()
         return self._to_session(row) if row is not None else None
+
+    def session_standing(self, session_id: str) -> SessionStanding | None:
+        rows = self._conn.execute(_STANDING, {"sid": session_id}).all()
+        if not rows:
+            return None
+        r = rows[0]
+        return SessionStanding(
+            session=self._to_session(r), login_id=r.login_id, user_disabled=bool(r.user_disabled),
+            locked_until=r.locked_until, must_change_password=bool(r.must_change_password),
+            password_changed_at=r.password_changed_at,
+            terminal_disabled=None if r.terminal_found is None else bool(r.terminal_disabled),
+            permissions=frozenset(row.permission for row in rows if row.permission is not None))
 
     def end_sessions(self, user_id: int, reason: str, now: datetime) -> int:
         """End every open session of a user (disable, credential resets)."""

@@ -287,6 +287,49 @@ class TestSessionTouch:
         with pytest.raises(SessionEnded, match="ロックアウト"):
             check_session(ready.uow(), tools, sid)
 
+    def test_a_terminal_disabled_seconds_ago_ends_the_session_at_the_next_action(self, ready, tools, clock) -> None:
+        sid = login(ready, tools).session_id
+        with ready.uow() as uow:
+            uow.identity.set_terminal_disabled(TERMINAL, True)
+            uow.commit()
+        clock.advance(seconds=3)
+        with pytest.raises(SessionEnded):
+            check_session(ready.uow(), tools, sid)
+
+
+class TestSessionStanding:
+    """The fast check's one read: the session, its user's and terminal's standing, every role's permissions."""
+
+    def test_it_holds_the_permissions_of_every_role_of_the_user(self, ready, tools) -> None:
+        sid = login(ready, tools).session_id
+        with ready.uow() as uow:
+            clerk = uow.identity.user_by_login("clerk01")
+            assert clerk is not None
+            uow.identity.grant(clerk.id, "refund", by="test", now=START)  # shares the 照会 permissions
+            uow.commit()
+        with ready.uow() as uow:
+            standing = uow.identity.session_standing(sid)
+            assert standing is not None and clerk is not None
+            assert standing.permissions == uow.identity.permissions(clerk.id)
+            assert {"payment.post", "refund.draft", "taxpayer.view"} <= standing.permissions
+            assert standing.login_id == "clerk01" and standing.terminal_disabled is False
+            assert standing.session == uow.identity.session(sid)
+
+    def test_a_user_without_roles_stands_with_no_permissions(self, ready, tools) -> None:
+        sid = login(ready, tools).session_id
+        with ready.uow() as uow:
+            clerk = uow.identity.user_by_login("clerk01")
+            assert clerk is not None
+            uow.identity.revoke(clerk.id, "collection")
+            uow.commit()
+        with ready.uow() as uow:
+            standing = uow.identity.session_standing(sid)
+            assert standing is not None and standing.permissions == frozenset()
+
+    def test_an_unknown_session_has_no_standing(self, ready) -> None:
+        with ready.uow() as uow:
+            assert uow.identity.session_standing("no-such-session") is None
+
 
 class TestSessions:
     def test_ten_idle_minutes_lock_the_session_until_the_password_is_given(self, ready, tools, clock) -> None:
