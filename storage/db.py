@@ -2,12 +2,17 @@
 
 from __future__ import annotations
 
+import time
 from typing import Any
 
 from sqlalchemy import Engine, create_engine, event
 from sqlalchemy.engine import make_url
+from sqlalchemy.exc import DisconnectionError
 
-__all__ = ["make_engine", "is_sqlite"]
+__all__ = ["make_engine", "is_sqlite", "PING_AFTER_IDLE"]
+
+#: A pooled PostgreSQL connection idle this long (seconds) is pinged before it is handed out.
+PING_AFTER_IDLE = 30.0
 
 
 def is_sqlite(engine_or_url: Engine | str) -> bool:
@@ -43,5 +48,32 @@ def make_engine(url: str, **kwargs: Any) -> Engine:
         event.listen(engine, "connect", _sqlite_pragmas)
         event.listen(engine, "begin", _sqlite_begin)
         return engine
-    kwargs.setdefault("pool_pre_ping", True)
-    return create_engine(url, **kwargs)
+    engine = create_engine(url, **kwargs)
+    if not kwargs.get("pool_pre_ping"):
+        _ping_after_idle(engine)
+    return engine
+
+
+def _ping_after_idle(engine: Engine) -> None:
+    """Ping a pooled connection before use only when it has sat idle for :data:`PING_AFTER_IDLE`
+    seconds (a server restart or a firewall's idle cut shows there, and the pool quietly opens a
+    new one); a connection back from an action seconds ago goes straight to the next, saving the
+    round trip SQLAlchemy's ``pool_pre_ping`` spends on every checkout. A connection lost while
+    in use still fails that one action, and the pool is then refilled (SQLAlchemy's disconnect
+    handling)."""
+
+    def checkin(_dbapi_conn: Any, record: Any) -> None:
+        if record is not None:
+            record.info["nozei_idle_since"] = time.monotonic()
+
+    def checkout(dbapi_conn: Any, record: Any, _proxy: Any) -> None:
+        since = record.info.pop("nozei_idle_since", None)
+        if since is None or time.monotonic() - since < PING_AFTER_IDLE:
+            return
+        try:
+            engine.dialect.do_ping(dbapi_conn)
+        except engine.dialect.loaded_dbapi.Error as exc:
+            raise DisconnectionError("the pooled connection was lost while idle") from exc
+
+    event.listen(engine, "checkin", checkin)
+    event.listen(engine, "checkout", checkout)
