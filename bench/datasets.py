@@ -30,7 +30,7 @@ from typing import Any
 from sqlalchemy import create_engine, text
 from sqlalchemy.engine import make_url
 
-__all__ = ["AS_OF", "SEED", "FORMAT", "CACHE", "Dataset", "WorkCopy", "pg_admin_url", "pg_available"]
+__all__ = ["AS_OF", "SEED", "FORMAT", "CACHE", "Dataset", "WorkCopy", "pg_admin_url", "pg_available", "pg_exec"]
 
 ROOT = Path(__file__).resolve().parent.parent
 CACHE = Path(os.environ.get("NOZEI_BENCH_CACHE", ROOT / "bench" / "cache"))
@@ -61,7 +61,7 @@ def _pg_url(database: str) -> str:
     return make_url(pg_admin_url()).set(database=database).render_as_string(hide_password=False)
 
 
-def _pg_exec(*statements: str) -> None:
+def pg_exec(*statements: str) -> None:
     engine = create_engine(pg_admin_url(), isolation_level="AUTOCOMMIT")
     try:
         with engine.connect() as conn:
@@ -72,7 +72,7 @@ def _pg_exec(*statements: str) -> None:
 
 
 def _pg_drop(database: str) -> None:
-    _pg_exec(f'DROP DATABASE IF EXISTS "{database}" WITH (FORCE)')
+    pg_exec(f'DROP DATABASE IF EXISTS "{database}" WITH (FORCE)')
 
 
 def _pg_size(database: str) -> int:
@@ -146,7 +146,7 @@ class Dataset:
         self.directory.mkdir(parents=True)
         if self.backend == "postgresql":
             _pg_drop(self.pg_database)
-            _pg_exec(f'CREATE DATABASE "{self.pg_database}"')
+            pg_exec(f'CREATE DATABASE "{self.pg_database}"')
         self._config(self.directory, self.pg_database)
         print(f"  building {self.name} with nozei demo (once; cached in {self.directory})", flush=True)
         started = time.perf_counter()
@@ -200,7 +200,7 @@ class Dataset:
             shutil.copyfile(self.directory / "nozei.db", directory / "nozei.db")
         else:
             _pg_drop(database)
-            _pg_exec(f'CREATE DATABASE "{database}" TEMPLATE "{self.pg_database}"')
+            pg_exec(f'CREATE DATABASE "{database}" TEMPLATE "{self.pg_database}"')
         self._config(directory, database)
         print(f"  copied {self.name} for this run in {time.perf_counter() - started:.0f} s", flush=True)
         return WorkCopy(self, directory, database if self.backend == "postgresql" else None)

@@ -144,6 +144,8 @@ _RATES = (("import.payments", "records_per_s", "収納データ import (parse + 
           ("batch.entaikin", "periods_per_s", "延滞金 over every unpaid period (nozei report unpaid)"),
           ("audit.append_1", "events_per_s", "audit append, 1 writer"),
           ("audit.append_8", "events_per_s", "audit append, 8 writer processes"),
+          ("audit.append_8_async", "events_per_s",
+           "audit append, 8 writer processes, PostgreSQL with synchronous_commit = off (SQLite's durability)"),
           ("audit.verify", "events_per_s", "audit verify"))
 
 

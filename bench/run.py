@@ -25,7 +25,7 @@ from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
 
-from bench.datasets import CACHE, ROOT, Dataset, WorkCopy, pg_available
+from bench.datasets import CACHE, ROOT, Dataset, WorkCopy, pg_exec, pg_available
 from bench.report import write_results_md
 
 __all__ = ["main", "SCALES"]
@@ -130,6 +130,20 @@ class Runner:
         return names[:self.p["tui_searches"]]
 
     def concurrent(self, work: WorkCopy) -> dict[str, Any]:
+        """The concurrent writers; on PostgreSQL a second time with ``synchronous_commit = off``,
+        the durability SQLite's WAL with ``synchronous = NORMAL`` gives (a power cut may lose
+        the last commits, never corrupt), for a like-for-like comparison."""
+        out = self.writers(work)
+        if work.pg_database is not None:
+            pg_exec(f'ALTER DATABASE "{work.pg_database}" SET synchronous_commit = off')
+            try:
+                relaxed = self.writers(work)
+            finally:
+                pg_exec(f'ALTER DATABASE "{work.pg_database}" RESET synchronous_commit')
+            out |= {f"{key}_async": value for key, value in relaxed.items()}
+        return out
+
+    def writers(self, work: WorkCopy) -> dict[str, Any]:
         """N writer processes, each signed in as a different user, appending for the same window."""
         users = ["clerk", "clerk-mn", "inquiry", "refund", "approver", "officer", "officer2", "supervisor",
                  "cert"][:self.p["writers"]]
