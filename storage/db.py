@@ -39,6 +39,13 @@ def _sqlite_begin(conn: Any) -> None:
     conn.exec_driver_sql("BEGIN" if readonly else "BEGIN IMMEDIATE")
 
 
+def _reader_guard(conn: Any, _cursor: Any, statement: str, *_args: Any) -> None:
+    # A reader unit of work (storage.uow.SqlUnitOfWork.reader) runs SELECTs only: on
+    # PostgreSQL it has no transaction to roll a write back.
+    if conn.info.get("nozei_reader") and statement.lstrip()[:6].upper() not in ("SELECT", "BEGIN"):
+        raise RuntimeError("a reader unit of work only reads")
+
+
 def make_engine(url: str, **kwargs: Any) -> Engine:
     """Create an engine; SQLite gets WAL, foreign keys, busy timeout, immediate transactions."""
     # Statement parameters never appear in exception text (they may hold audit rows or ciphertexts).
@@ -47,8 +54,10 @@ def make_engine(url: str, **kwargs: Any) -> Engine:
         engine = create_engine(url, **kwargs)
         event.listen(engine, "connect", _sqlite_pragmas)
         event.listen(engine, "begin", _sqlite_begin)
+        event.listen(engine, "before_cursor_execute", _reader_guard)
         return engine
     engine = create_engine(url, **kwargs)
+    event.listen(engine, "before_cursor_execute", _reader_guard)
     if not kwargs.get("pool_pre_ping"):
         _ping_after_idle(engine)
     return engine

@@ -56,11 +56,13 @@ class SqlUnitOfWork:
         audit_factory: Callable[[Connection], AuditSink],
         after_commit: Sequence[Callable[[Connection, AuditSink], None]] = (),
         readonly: bool = False,
+        reader: bool = False,
     ) -> None:
         self._engine = engine
         self._audit_factory = audit_factory
         self._after_commit = after_commit
         self._readonly = readonly
+        self._reader = reader
         self._crypto = crypto
         self._operator = operator
         self._conn: Connection | None = None
@@ -75,6 +77,10 @@ class SqlUnitOfWork:
         if self._conn is not None:
             raise RuntimeError("unit of work is already active")
         self._conn = self._engine.connect()
+        if self._reader:
+            self._conn.info["nozei_reader"] = True  # storage.db refuses anything but SELECT
+            if self._engine.dialect.name == "postgresql":
+                self._conn = self._conn.execution_options(isolation_level="AUTOCOMMIT")
         self._conn.info["nozei_readonly"] = self._readonly  # read by storage.db on BEGIN
         self.taxpayers = SqlTaxpayerRepository(self._conn, self._crypto, self._operator)
         self.assessments = SqlAssessmentRepository(self._conn)
@@ -106,6 +112,7 @@ class SqlUnitOfWork:
                 conn.rollback()
         finally:
             conn.info["nozei_readonly"] = False
+            conn.info.pop("nozei_reader", None)
             conn.close()
 
     def commit(self) -> None:
@@ -114,10 +121,12 @@ class SqlUnitOfWork:
             hook(self.connection, self.audit)
 
     def reader(self) -> SqlUnitOfWork:
-        """A fresh unit of work on the same store that only reads (SQLite: a deferred
-        transaction, never the write lock)."""
+        """A fresh unit of work on the same store that only reads: any statement but a SELECT
+        is refused. SQLite: a deferred transaction, never the write lock; PostgreSQL: each
+        read its own statement, without the BEGIN and ROLLBACK round trips (under READ
+        COMMITTED a transaction would give the reads no common snapshot either)."""
         return SqlUnitOfWork(self._engine, self._crypto, self._operator, audit_factory=self._audit_factory,
-                             after_commit=self._after_commit, readonly=True)
+                             after_commit=self._after_commit, readonly=True, reader=True)
 
     def rollback(self) -> None:
         self.connection.rollback()

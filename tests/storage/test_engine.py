@@ -9,6 +9,7 @@ from sqlalchemy import Engine, text
 
 from storage import db
 from storage.db import make_engine
+from storage.store import Store
 
 
 @pytest.fixture
@@ -64,3 +65,34 @@ class TestIdlePing:
         with pg_engine.connect() as conn:
             now = conn.execute(text("select pg_backend_pid()")).scalar()
         assert now != lost
+
+
+class TestReader:
+    """The session check's read-only unit of work."""
+
+    def test_on_postgresql_each_read_is_its_own_statement_with_no_transaction_round_trips(
+            self, store: Store) -> None:
+        if store.engine.dialect.name != "postgresql":
+            pytest.skip("SQLite's reader is a deferred transaction in the same process")
+        with store.uow(readonly=True).reader() as reader:
+            reader.connection.execute(text("select pg_sleep(0.01)"))
+            # autocommit: now() is this statement's start, not a transaction's begun earlier
+            assert reader.connection.execute(text("select now() = statement_timestamp()")).scalar() is True
+        with store.uow(readonly=True) as uow:  # an ordinary unit of work stays one transaction
+            uow.connection.execute(text("select pg_sleep(0.01)"))
+            assert uow.connection.execute(text("select now() = statement_timestamp()")).scalar() is False
+
+    def test_it_reads_what_is_committed_and_refuses_to_write(self, store: Store) -> None:
+        with store.uow() as uow:
+            uow.settings.set("reader_probe", {"n": 1}, by="test")
+            uow.commit()
+        with store.uow().reader() as reader:
+            assert reader.settings.get("reader_probe") == {"n": 1}
+            with pytest.raises(RuntimeError, match="only reads"):
+                reader.settings.set("reader_probe", {"n": 2}, by="test")
+        with store.uow() as uow:  # the connection back in the pool writes again
+            assert uow.settings.get("reader_probe") == {"n": 1}
+            uow.settings.set("reader_probe", {"n": 3}, by="test")
+            uow.commit()
+        with store.uow().reader() as reader:
+            assert reader.settings.get("reader_probe") == {"n": 3}
