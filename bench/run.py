@@ -14,6 +14,7 @@ with an earlier run's when ``--only`` limits this one) and the tables of
 from __future__ import annotations
 
 import argparse
+import fcntl
 import json
 import os
 import platform
@@ -24,6 +25,8 @@ import time
 from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
+from collections.abc import Iterator
+from contextlib import contextmanager
 
 from bench.datasets import CACHE, ROOT, Dataset, WorkCopy, pg_exec, pg_available
 from bench.report import write_results_md
@@ -222,6 +225,17 @@ def _machine() -> dict[str, Any]:
             "kernel": platform.release()}
 
 
+@contextmanager
+def _locked(path: Path) -> Iterator[None]:
+    """Exclusive use of *path* between runs (two databases measured at once merge their figures)."""
+    with path.with_suffix(".lock").open("w") as lock:
+        fcntl.flock(lock, fcntl.LOCK_EX)
+        try:
+            yield
+        finally:
+            fcntl.flock(lock, fcntl.LOCK_UN)
+
+
 def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(prog="python -m bench.run")
     parser.add_argument("--scale", choices=sorted(SCALES), default="quick")
@@ -257,13 +271,18 @@ def main(argv: list[str] | None = None) -> int:
     for dataset, todo in plan:
         info, figures = runner.backend(dataset, todo, args.keep)
         key = dataset.name.rsplit("-", 1)[0] if not dataset.plain else "sqlite-plain"
-        results["datasets"][key] = info
-        load = figures.pop("_load", {})
-        results["figures"].setdefault(key, {}).update(figures)
-        results["figures"][key].setdefault("_load", {}).update(load)
-        results["figures"][key]["_measured_at"] = datetime.now(UTC).isoformat(timespec="seconds")
-        path.write_text(json.dumps(results, ensure_ascii=False, indent=1), encoding="utf-8")
-    write_results_md()
+        with _locked(path):  # another run (the other database) may have written meanwhile
+            if path.exists():
+                results["datasets"] = json.loads(path.read_text(encoding="utf-8")).get("datasets", {})
+                results["figures"] = json.loads(path.read_text(encoding="utf-8")).get("figures", {})
+            results["datasets"][key] = info
+            load = figures.pop("_load", {})
+            results["figures"].setdefault(key, {}).update(figures)
+            results["figures"][key].setdefault("_load", {}).update(load)
+            results["figures"][key]["_measured_at"] = datetime.now(UTC).isoformat(timespec="seconds")
+            path.write_text(json.dumps(results, ensure_ascii=False, indent=1), encoding="utf-8")
+    with _locked(path):
+        write_results_md()
     runner.say(f"results: {path} and bench/RESULTS.md")
     return 0
 
