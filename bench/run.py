@@ -25,7 +25,7 @@ import time
 from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 
 from bench.datasets import CACHE, ROOT, Dataset, WorkCopy, pg_exec, pg_available
@@ -174,25 +174,27 @@ class Runner:
                                                "worst_p99_ms": max(r["p99_ms"] or 0 for r in results)}}
 
     # -- one database -------------------------------------------------------------------
-    def backend(self, dataset: Dataset, steps: tuple[str, ...], keep: bool) -> tuple[dict[str, Any], dict[str, Any]]:
+    def backend(self, dataset: Dataset, steps: tuple[str, ...], keep: bool,
+                save: Callable[[dict[str, Any], dict[str, Any]], None]) -> None:
+        """Every step on a copy of *dataset*; *save* (dataset record, figures) after each step,
+        so that a run stopped halfway keeps what it measured."""
         self.say(f"{dataset.name}: dataset")
         info = dataset.ensure(log=self.log)
         work = dataset.work_copy(log=self.log)
         self.say(f"{dataset.name}: read into the OS cache in {work.warm():.0f} s")
-        figures: dict[str, Any] = {}
         try:
             for name in steps:
                 self.say(f"{dataset.name}: {name}")
                 # the machine's 1-minute load when the step began: a figure taken while something
                 # else ran (a dataset build, say) is shown as such in RESULTS.md
-                figures.setdefault("_load", {})[name] = round(os.getloadavg()[0], 2)
+                figures = {"_load": {name: round(os.getloadavg()[0], 2)}}
                 started = time.perf_counter()
                 figures.update(self.step(name, work, dataset.plain))
+                save(info, figures)
                 self.say(f"{dataset.name}: {name} done in {time.perf_counter() - started:.0f} s")
         finally:
             if not keep:
                 work.discard()
-        return info, figures
 
 
 def _machine() -> dict[str, Any]:
@@ -269,18 +271,21 @@ def main(argv: list[str] | None = None) -> int:
             runner.say(f"{dataset.name}: {dataset.ensure(log=log)['build_seconds']} s")
         return 0
     for dataset, todo in plan:
-        info, figures = runner.backend(dataset, todo, args.keep)
         key = dataset.name.rsplit("-", 1)[0] if not dataset.plain else "sqlite-plain"
-        with _locked(path):  # another run (the other database) may have written meanwhile
-            if path.exists():
-                results["datasets"] = json.loads(path.read_text(encoding="utf-8")).get("datasets", {})
-                results["figures"] = json.loads(path.read_text(encoding="utf-8")).get("figures", {})
-            results["datasets"][key] = info
-            load = figures.pop("_load", {})
-            results["figures"].setdefault(key, {}).update(figures)
-            results["figures"][key].setdefault("_load", {}).update(load)
-            results["figures"][key]["_measured_at"] = datetime.now(UTC).isoformat(timespec="seconds")
-            path.write_text(json.dumps(results, ensure_ascii=False, indent=1), encoding="utf-8")
+
+        def save(info: dict[str, Any], figures: dict[str, Any], key: str = key) -> None:
+            with _locked(path):  # another run (the other database) may have written meanwhile
+                if path.exists():
+                    stored = json.loads(path.read_text(encoding="utf-8"))
+                    results["datasets"], results["figures"] = stored.get("datasets", {}), stored.get("figures", {})
+                results["datasets"][key] = info
+                load = figures.pop("_load", {})
+                results["figures"].setdefault(key, {}).update(figures)
+                results["figures"][key].setdefault("_load", {}).update(load)
+                results["figures"][key]["_measured_at"] = datetime.now(UTC).isoformat(timespec="seconds")
+                path.write_text(json.dumps(results, ensure_ascii=False, indent=1), encoding="utf-8")
+
+        runner.backend(dataset, todo, args.keep, save)
     with _locked(path):
         write_results_md()
     runner.say(f"results: {path} and bench/RESULTS.md")
